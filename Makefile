@@ -1,0 +1,52 @@
+# make run  – install into .venv, migrate, load the demo content, serve on 127.0.0.1:$(PORT)
+# make test – install the test extra and run every test (SQLite, then PostgreSQL if
+#             TEST_DATABASE_URL is set)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test install install-test translations lint seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d store/translations -f 2>&1 | grep -v '^compiling' || true
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) store seed
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+seed: install
+	$(FLASK) store seed
+
+lint: install-test
+	$(BIN)/ruff check .
+
+test: install-test translations lint
+	@echo "== tests on SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== tests on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		$(BIN)/pytest; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Editorial content: categories, articles and reader comments."""

@@ -1,0 +1,46 @@
+"""The "Leave a Reply" form."""
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+
+def http_url(form, field) -> None:
+    """Accept only http(s) links with a host, so a website cannot carry `javascript:`."""
+    parts = urlsplit(field.data or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_l("Enter a website address starting with http:// or https://."))
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Comment"),
+        validators=[
+            DataRequired(_l("Write your comment.")),
+            Length(max=5000, message=_l("Keep your comment under 5000 characters.")),
+        ],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Enter your name.")),
+            Length(max=80, message=_l("Keep your name under 80 characters.")),
+        ],
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    website = URLField(
+        _l("Website"),
+        validators=[Optional(), Length(max=300), http_url],
+    )
+    #: honeypot: hidden from people, filled in by simple bots
+    nickname = StringField(_l("Leave this field empty"))

@@ -1,0 +1,79 @@
+"""Articles, their categories and the comments readers leave on them."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.catalog.models import Product, enum_column
+from store.database import UTCDateTime, utcnow
+from store.extensions import db
+
+
+class Category(db.Model):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Article(db.Model):
+    __tablename__ = "article"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    #: the teaser shown on the front page and in link previews (plain text)
+    excerpt: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the body in Markdown; rendered and sanitised on display
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
+    #: when set and not in the future, the article is public
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: the offer embedded in the article, if any
+    offer_product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship()
+    offer: Mapped[Product | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Article {self.slug}>"
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(sa.String(80))
+    #: never displayed; kept for moderation and replies
+    author_email: Mapped[str] = mapped_column(sa.String(254))
+    author_website: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: plain text, escaped on display
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        enum_column(CommentStatus, "comment_status"), default=CommentStatus.PENDING, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} on {self.article_id}>"

@@ -1,0 +1,102 @@
+"""Reading articles and taking readers' comments."""
+
+import logging
+
+import nh3
+import sqlalchemy as sa
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from store.articles.models import Article, Comment, CommentStatus
+from store.database import utcnow
+from store.extensions import db
+
+logger = logging.getLogger(__name__)
+
+# CommonMark with raw HTML switched off; nh3 then removes anything unsafe that remains
+# (e.g. `javascript:` links), so an article body can never carry a script.
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+_ALLOWED_TAGS = {
+    "a",
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "em",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "code",
+    "pre",
+    "hr",
+    "br",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+
+
+def render_markdown(text: str) -> Markup:
+    """Render an article body from Markdown to sanitised HTML."""
+    html = _markdown.render(text or "")
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "img": {"src", "alt", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+def published_articles_query():
+    """Articles whose publication date has come, newest first."""
+    return (
+        sa.select(Article)
+        .where(Article.published_at.is_not(None), Article.published_at <= utcnow())
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
+
+
+def get_published_article(slug: str) -> Article | None:
+    """The published article with this slug, or None."""
+    return db.session.scalar(
+        sa.select(Article).where(
+            Article.slug == slug,
+            Article.published_at.is_not(None),
+            Article.published_at <= utcnow(),
+        )
+    )
+
+
+def approved_comments(article: Article) -> list[Comment]:
+    """The comments shown under an article, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
+
+
+def submit_comment(article: Article, *, name: str, email: str, website: str, body: str) -> Comment:
+    """Record a reader's comment; it waits for moderation before it is shown."""
+    comment = Comment(
+        article=article,
+        author_name=name.strip(),
+        author_email=email.strip().lower(),
+        author_website=(website or "").strip(),
+        body=body.strip(),
+        status=CommentStatus.PENDING,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    logger.info("comment %s on article %s waits for moderation", comment.id, article.slug)
+    return comment

@@ -1,0 +1,87 @@
+"""The news side: front page, article pages and their comments."""
+
+import logging
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from store.articles import services
+from store.articles.forms import CommentForm
+from store.catalog.services import active_products, headline_offer
+from store.extensions import db
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("articles", __name__)
+
+
+@bp.get("/")
+def index():
+    """Front page: the latest articles, the offer banner and the shop's offers."""
+    page = request.args.get("page", 1, type=int)
+    articles = db.paginate(
+        services.published_articles_query(),
+        page=page,
+        per_page=current_app.config["ARTICLES_PER_PAGE"],
+        error_out=True,
+    )
+    products = active_products()
+    return render_template(
+        "articles/index.html",
+        articles=articles,
+        products=products,
+        offer=headline_offer(products),
+    )
+
+
+def _published_or_404(slug: str):
+    article = services.get_published_article(slug)
+    if article is None:
+        abort(404, description="This article does not exist or is not published.")
+    return article
+
+
+def _render_article(article, form, status=200):
+    return (
+        render_template(
+            "articles/detail.html",
+            article=article,
+            body_html=services.render_markdown(article.body),
+            comments=services.approved_comments(article),
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.get("/articles/<slug>")
+def detail(slug: str):
+    """One article with its offer block, approved comments and the reply form."""
+    article = _published_or_404(slug)
+    return _render_article(article, CommentForm())
+
+
+@bp.post("/articles/<slug>/comments")
+def comment(slug: str):
+    """Take a reader's comment; it is held for moderation."""
+    article = _published_or_404(slug)
+    form = CommentForm()
+    if not form.validate():
+        return _render_article(article, form, status=400)
+    if form.nickname.data:
+        # A bot filled the hidden field: answer as usual so it learns nothing, store nothing.
+        logger.info("honeypot comment dropped on %s", article.slug)
+    else:
+        services.submit_comment(
+            article,
+            name=form.name.data,
+            email=form.email.data,
+            website=form.website.data or "",
+            body=form.body.data,
+        )
+        db.session.commit()
+    flash(
+        _("Thank you! Your comment is awaiting moderation and will appear once approved."),
+        "success",
+    )
+    return redirect(url_for("articles.detail", slug=article.slug, _anchor="respond"), code=303)

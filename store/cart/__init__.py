@@ -1,0 +1,1 @@
+"""The shopping cart, kept in the visitor's session (product ids and quantities only)."""

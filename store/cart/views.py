@@ -1,0 +1,116 @@
+"""Cart pages and the POST endpoints that change the cart."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from store.cart import services
+from store.cart.forms import AddToCartForm, ClearCartForm, RemoveFromCartForm, UpdateCartForm
+from store.catalog.models import Product
+from store.extensions import db
+from store.urls import safe_next
+
+bp = Blueprint("cart", __name__, url_prefix="/cart")
+
+
+@bp.before_app_request
+def forget_loaded_cart() -> None:
+    """Load the cart afresh for each request (`g` can outlive one when a context is reused)."""
+    g.pop("cart", None)
+
+
+def current_cart() -> services.Cart:
+    """The visitor's cart, loaded once per request."""
+    if "cart" not in g:
+        g.cart = services.load_cart(session, current_app.config["CART_MAX_QUANTITY"])
+    return g.cart
+
+
+def _back(form) -> str:
+    return safe_next(form.next.data or request.args.get("next"), url_for("cart.view"))
+
+
+def _flash_errors(form) -> None:
+    """Flash the first problem of each field, named by the field's label."""
+    for name, field_errors in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        flash(f"{label} : {field_errors[0]}", "error")
+
+
+def _product_or_404(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404, description="This product does not exist.")
+    return product
+
+
+def _apply(form, change) -> object:
+    """Validate `form`, apply `change(cart, product)`, flash the outcome and redirect back."""
+    if not form.validate():
+        _flash_errors(form)
+        return redirect(_back(form), code=303)
+    product = _product_or_404(form.product_id.data)
+    try:
+        flash(change(current_cart(), product), "success")
+    except services.CartError as error:
+        flash(str(error), "error")
+    return redirect(_back(form), code=303)
+
+
+@bp.get("")
+def view():
+    """The full cart page: lines, quantities, totals."""
+    return render_template(
+        "cart/view.html", update_form=UpdateCartForm(), clear_form=ClearCartForm()
+    )
+
+
+@bp.post("/add")
+def add():
+    """Add a product to the cart."""
+    form = AddToCartForm()
+    max_quantity = current_app.config["CART_MAX_QUANTITY"]
+    return _apply(
+        form,
+        lambda cart, product: services.add_to_cart(
+            session, cart, product, form.quantity.data, max_quantity
+        ),
+    )
+
+
+@bp.post("/update")
+def update():
+    """Change a line's quantity; 0 removes the line."""
+    form = UpdateCartForm()
+    max_quantity = current_app.config["CART_MAX_QUANTITY"]
+    return _apply(
+        form,
+        lambda cart, product: services.update_quantity(
+            session, cart, product, form.quantity.data, max_quantity
+        ),
+    )
+
+
+@bp.post("/remove")
+def remove():
+    """Remove a product from the cart."""
+    form = RemoveFromCartForm()
+    return _apply(form, lambda cart, product: services.remove_from_cart(session, cart, product))
+
+
+@bp.post("/clear")
+def clear():
+    """Empty the cart."""
+    form = ClearCartForm()
+    if form.validate():
+        flash(services.clear_cart(session), "success")
+    return redirect(_back(form), code=303)

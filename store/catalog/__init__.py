@@ -1,0 +1,1 @@
+"""Catalogue: the products the store sells."""

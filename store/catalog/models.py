@@ -1,0 +1,72 @@
+"""Products and their billing."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.database import UTCDateTime, utcnow
+from store.extensions import db
+
+
+class Billing(enum.StrEnum):
+    """How a product is charged: once, or as a subscription renewing every month or year."""
+
+    ONE_TIME = "one_time"
+    MONTHLY = "month"
+    YEARLY = "year"
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """A portable enum column storing the member values, with a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Product(db.Model):
+    __tablename__ = "product"
+    __table_args__ = (sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: URL name, unique: /shop/<slug>
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: one or two lines shown on cards and in the cart
+    short_description: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: the full description on the product page (plain text paragraphs)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: a sales line used where an article embeds the offer, e.g. "… dès aujourd'hui pour 7€"
+    headline: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: price in minor units (cents) of `currency`; never a float
+    price_cents: Mapped[int] = mapped_column(sa.Integer)
+    #: ISO 4217 code, upper case
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    billing: Mapped[Billing] = mapped_column(enum_column(Billing, "billing"))
+    #: inactive (archived) products are hidden from the shop and dropped from carts
+    active: Mapped[bool] = mapped_column(default=True)
+    #: ordering in the shop, smallest first
+    position: Mapped[int] = mapped_column(default=0)
+    stripe_product_id: Mapped[str | None] = mapped_column(sa.String(255))
+    stripe_price_id: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def is_subscription(self) -> bool:
+        return self.billing is not Billing.ONE_TIME
+
+    @property
+    def interval(self) -> str | None:
+        """Stripe's recurring interval ("month" / "year"), or None for a one-time product."""
+        return None if self.billing is Billing.ONE_TIME else self.billing.value
+
+    def __repr__(self) -> str:
+        return f"<Product {self.slug}>"

@@ -1,0 +1,29 @@
+"""Reading the catalogue."""
+
+import sqlalchemy as sa
+
+from store.catalog.models import Product
+from store.extensions import db
+
+
+def active_products() -> list[Product]:
+    """Every product on sale, in shop order."""
+    return list(
+        db.session.scalars(
+            sa.select(Product)
+            .where(Product.active.is_(True))
+            .order_by(Product.position, Product.id)
+        )
+    )
+
+
+def get_active_product(slug: str) -> Product | None:
+    """The product on sale with this slug, or None."""
+    return db.session.scalar(
+        sa.select(Product).where(Product.slug == slug, Product.active.is_(True))
+    )
+
+
+def headline_offer(products: list[Product]) -> Product | None:
+    """The offer the site promotes in its banner: the first product with a sales headline."""
+    return next((product for product in products if product.headline), None)

@@ -1,0 +1,78 @@
+"""Error pages in the site's look. A 500 rolls the database session back."""
+
+import logging
+
+from flask import Flask, g, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from store.cart.services import Cart
+from store.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("This request could not be understood"),
+        403: _("You do not have access to this page"),
+        404: _("Page not found"),
+        405: _("This action is not allowed here"),
+        413: _("What you sent is too large"),
+        429: _("Too many requests"),
+        500: _("Something went wrong on our side"),
+    }
+
+
+def _explanations() -> dict[int, str]:
+    return {
+        400: _("Something in what was sent is not valid. Go back, check the form and try again."),
+        403: _("Log in with an account that may see it, or go back to the front page."),
+        404: _("The page you are looking for does not exist or is no longer published."),
+        405: _("Use the buttons on the site rather than typing this address."),
+        413: _("Send something smaller and try again."),
+        429: _("Wait a minute before you try again."),
+        500: _("The error has been logged. Your cart is safe; please try again in a moment."),
+    }
+
+
+def render_error(code: int, explanation: str | None = None):
+    """Render the error page for `code`."""
+    template = "errors/404.html" if code == 404 else "errors/error.html"
+    return (
+        render_template(
+            template,
+            code=code,
+            title=_titles().get(code, _("Error")),
+            explanation=explanation or _explanations().get(code, ""),
+        ),
+        code,
+    )
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        logger.info("CSRF check failed: %s", error.description)
+        return render_error(
+            400,
+            _(
+                "Your form has expired or was not sent from this site. Reload the page and try "
+                "again; nothing was changed."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if isinstance(error, InternalServerError):
+            return server_error(error)
+        return render_error(error.code or 500)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        db.session.rollback()
+        g.cart = Cart()  # the page must render even when the database is what failed
+        return render_error(500)

@@ -1,0 +1,55 @@
+"""`flask store seed`: load the demo content into an empty database."""
+
+import logging
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from store import seed_content
+from store.articles.models import Article, Category
+from store.catalog.models import Billing, Product
+from store.extensions import db
+
+logger = logging.getLogger(__name__)
+
+store_cli = AppGroup("store", help="Store management commands.")
+
+
+def database_is_empty() -> bool:
+    """True when there is no product and no article yet."""
+    has_product = db.session.scalar(sa.select(sa.exists().where(Product.id.is_not(None))))
+    has_article = db.session.scalar(sa.select(sa.exists().where(Article.id.is_not(None))))
+    return not (has_product or has_article)
+
+
+def load_demo_content() -> None:
+    """Add the demo categories, products and articles (the caller commits)."""
+    categories = {}
+    for data in seed_content.CATEGORIES:
+        categories[data["slug"]] = Category(**data)
+        db.session.add(categories[data["slug"]])
+    products = {}
+    for data in seed_content.PRODUCTS:
+        product = Product(**{**data, "billing": Billing(data["billing"]), "currency": "EUR"})
+        products[data["slug"]] = product
+        db.session.add(product)
+    for data in seed_content.ARTICLES:
+        fields = {key: value for key, value in data.items() if key not in ("category", "offer")}
+        db.session.add(
+            Article(**fields, category=categories[data["category"]], offer=products[data["offer"]])
+        )
+    db.session.flush()
+
+
+@store_cli.command("seed")
+def seed_command() -> None:
+    """Load the demo article and offers if the database has no content yet."""
+    if not database_is_empty():
+        click.echo("The database already has content: nothing loaded.")
+        return
+    load_demo_content()
+    db.session.commit()
+    click.echo(
+        f"Loaded {len(seed_content.PRODUCTS)} products and {len(seed_content.ARTICLES)} article."
+    )

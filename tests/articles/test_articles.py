@@ -1,0 +1,175 @@
+"""The news pages: front page, article page, comments."""
+
+from datetime import timedelta
+
+import pytest
+
+from store.articles.models import Comment, CommentStatus
+from store.catalog.models import Billing
+from store.database import utcnow
+
+ARTICLE_URL = "/articles/differend-openai-elon-musk-blague-proces"
+
+
+def test_front_page_lists_articles_the_offer_banner_and_the_shop(client, seeded):
+    page = client.get("/").get_data(as_text=True)
+    assert "Les dessous du différend entre OpenAI et Elon Musk" in page
+    assert "Continue Reading" in page
+    assert "2 avril 2024" in page
+    assert "Accès à GPT 4 dès aujourd&#39;hui pour 7€" in page
+    assert "70,00\xa0€ / an" in page
+    assert "19,00\xa0€" in page
+
+
+def test_the_article_page_has_its_parts(client, seeded):
+    response = client.get(ARTICLE_URL)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<h1>Les dessous du différend entre OpenAI et Elon Musk" in page
+    assert "Actualités" in page
+    assert "2 avril 2024" in page
+    assert "<h2>L’élément déclencheur, les investissements financiers de Microsoft</h2>" in page
+    assert "Click to comment" in page and 'href="#comments"' in page
+    assert "Leave a Reply" in page
+    assert (
+        "Votre adresse e-mail ne sera pas publiée. Les champs obligatoires sont indiqués avec *"
+    ) in page
+    offer = page.split('class="offer"')[1].split("</aside>")[0]
+    assert "Accès à GPT 4 dès aujourd&#39;hui pour 7€" in offer
+    assert "7,00\xa0€ / mois" in offer
+    assert 'action="/cart/add"' in offer
+    assert "Connect with us" in page
+
+
+def test_unpublished_and_future_articles_are_hidden(client, create_article):
+    draft = create_article(published_at=None)
+    scheduled = create_article(published_at=utcnow() + timedelta(days=1))
+    page = client.get("/").get_data(as_text=True)
+    for article in (draft, scheduled):
+        assert article.title not in page
+        assert client.get(f"/articles/{article.slug}").status_code == 404
+
+
+def test_front_page_paginates(client, create_article, app):
+    app.config["ARTICLES_PER_PAGE"] = 2
+    for days in range(5):
+        create_article(title=f"Titre {days}", published_at=utcnow() - timedelta(days=days))
+    first = client.get("/").get_data(as_text=True)
+    assert "Titre 0" in first and "Titre 1" in first and "Titre 2" not in first
+    third = client.get("/?page=3").get_data(as_text=True)
+    assert "Titre 4" in third
+    assert client.get("/?page=9").status_code == 404
+    assert client.get("/?page=abc").status_code == 200
+
+
+def test_an_archived_offer_is_not_embedded(db, client, seeded):
+    from store.catalog.models import Product
+
+    offer = db.session.scalar(db.select(Product).filter_by(slug="acces-gpt-4"))
+    offer.active = False
+    db.session.commit()
+    page = client.get(ARTICLE_URL).get_data(as_text=True)
+    assert 'class="offer"' not in page
+
+
+def test_markdown_body_is_sanitised(client, create_article):
+    article = create_article(
+        body="<script>alert(1)</script>\n\n[clic](javascript:alert(1)) "
+        "<img src=x onerror=alert(1)>\n\n## Titre"
+    )
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    body = page.split('class="article-body"')[1].split("</div>")[0]
+    assert "<script>" not in body
+    assert 'href="javascript' not in body and "<a " not in body
+    assert "<img" not in body
+    assert "<h2>Titre</h2>" in body
+
+
+@pytest.fixture
+def article(create_article, create_product):
+    offer = create_product(name="Offre", billing=Billing.MONTHLY, headline="Une offre")
+    return create_article(offer=offer)
+
+
+def comment_data(**overrides):
+    return {
+        "name": "Camille",
+        "email": "Camille@Example.org",
+        "website": "",
+        "body": "Merci pour cet article.",
+        **overrides,
+    }
+
+
+def test_a_new_comment_waits_for_moderation(db, forms, client, article):
+    response = forms.post(f"/articles/{article.slug}/comments", comment_data())
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "en attente de modération" in page
+    assert "Merci pour cet article." not in page
+
+    comment = db.session.scalar(db.select(Comment))
+    assert comment.status is CommentStatus.PENDING
+    assert comment.author_email == "camille@example.org"
+
+    comment.status = CommentStatus.APPROVED
+    db.session.commit()
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "Merci pour cet article." in page
+    assert "camille@example.org" not in page.lower()
+
+
+def test_comments_are_escaped(client, article, create_comment):
+    create_comment(
+        article,
+        author_name="<b>Eve</b>",
+        body="<script>alert(1)</script>",
+        author_website='https://eve.example/"onmouseover="x',
+    )
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in page
+    assert '"onmouseover="' not in page
+
+
+def test_spam_and_pending_comments_are_not_shown(client, article, create_comment):
+    create_comment(article, body="Commentaire en attente", status=CommentStatus.PENDING)
+    create_comment(article, body="Achetez mes pilules", status=CommentStatus.SPAM)
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "Commentaire en attente" not in page
+    assert "Achetez mes pilules" not in page
+
+
+def test_the_honeypot_drops_bot_comments(db, forms, client, article):
+    response = forms.post(f"/articles/{article.slug}/comments", comment_data(nickname="bot"))
+    assert response.status_code == 303
+    assert db.session.scalar(db.select(db.func.count(Comment.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"name": ""}, "Indiquez votre nom."),
+        ({"email": "pas-un-email"}, "Indiquez une adresse e-mail valide."),
+        ({"email": ""}, "Indiquez votre adresse e-mail."),
+        ({"body": "   "}, "Écrivez votre commentaire."),
+        ({"website": "javascript:alert(1)"}, "commençant par http:// ou https://"),
+        ({"body": "x" * 5001}, "moins de 5000 caractères"),
+    ],
+)
+def test_invalid_comments_are_refused_and_keep_what_was_typed(
+    db, forms, article, overrides, message
+):
+    data = comment_data(**overrides)
+    response = forms.post(f"/articles/{article.slug}/comments", data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    if overrides.get("name") != "":
+        assert 'value="Camille"' in page
+    assert db.session.scalar(db.select(db.func.count(Comment.id))) == 0
+
+
+def test_commenting_on_a_missing_article_is_a_404(forms):
+    assert forms.post("/articles/nope/comments", comment_data()).status_code == 404

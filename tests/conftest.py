@@ -1,0 +1,163 @@
+"""Shared fixtures: an app on a throw-away database, a client, and factories.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+import os
+import re
+import secrets
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from store import create_app
+from store.articles.models import Article, Category, Comment, CommentStatus
+from store.catalog.models import Billing, Product
+from store.config import normalise_database_url
+from store.database import utcnow
+from store.extensions import db as _db
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def database_url(tmp_path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "SITE_NAME": "GPT Actu",
+        }
+    )
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Forms:
+    """Posts forms the way a browser does: with the CSRF token of the visitor's session."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self) -> str:
+        """The token a page rendered for this visitor would carry (Flask-WTF's own scheme)."""
+        with self.client.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        app = self.client.application
+        return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post(self, url, data=None, **kwargs):
+        data = {"csrf_token": self.token(), **(data or {})}
+        return self.client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def forms(client):
+    return Forms(client)
+
+
+@pytest.fixture
+def create_product(db):
+    counter = iter(range(1, 10_000))
+
+    def factory(**overrides) -> Product:
+        number = next(counter)
+        fields = {
+            "slug": f"product-{number}",
+            "name": f"Produit {number}",
+            "short_description": "Une offre de test.",
+            "price_cents": 700,
+            "currency": "EUR",
+            "billing": Billing.ONE_TIME,
+            "position": number,
+            **overrides,
+        }
+        product = Product(**fields)
+        db.session.add(product)
+        db.session.commit()
+        return product
+
+    return factory
+
+
+@pytest.fixture
+def create_article(db):
+    counter = iter(range(1, 10_000))
+
+    def factory(**overrides) -> Article:
+        number = next(counter)
+        fields = {
+            "slug": f"article-{number}",
+            "title": f"Article numéro {number}",
+            "excerpt": "Un résumé.",
+            "body": "Un paragraphe.\n\n## Un intertitre\n\nUn autre paragraphe.",
+            "published_at": utcnow(),
+            **overrides,
+        }
+        if "category" not in fields:
+            category = _db.session.scalar(_db.select(Category).filter_by(slug="actualites"))
+            fields["category"] = category or Category(slug="actualites", name="Actualités")
+        article = Article(**fields)
+        db.session.add(article)
+        db.session.commit()
+        return article
+
+    return factory
+
+
+@pytest.fixture
+def create_comment(db):
+    def factory(article, **overrides) -> Comment:
+        fields = {
+            "author_name": "Camille",
+            "author_email": "camille@example.org",
+            "body": "Très bon article.",
+            "status": CommentStatus.APPROVED,
+            **overrides,
+        }
+        comment = Comment(article=article, **fields)
+        db.session.add(comment)
+        db.session.commit()
+        return comment
+
+    return factory
+
+
+@pytest.fixture
+def seeded(db):
+    """The demo content, as `flask store seed` loads it."""
+    from store.seed import load_demo_content
+
+    load_demo_content()
+    db.session.commit()
+    return db
