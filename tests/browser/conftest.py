@@ -1,0 +1,84 @@
+"""Real Chromium, driven by Playwright, against the store served on 127.0.0.1.
+
+Without Chromium the browser tests are skipped with the reason shown, unless
+STORE_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser fails them.
+"""
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def find_chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", "chromium"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    return None
+
+
+@pytest.fixture
+def live_server(app, seeded):
+    """Serve the app (with the demo content) on a free port for the duration of a test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = find_chromium()
+    if executable is None:
+        message = "Chromium not found (apt-get install -y chromium)"
+        if os.environ.get("STORE_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + " and STORE_REQUIRE_BROWSER=1")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab that fails the test on any request leaving 127.0.0.1."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    external = []
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(live_server) else external.append(request.url),
+    )
+    yield page
+    context.close()
+    assert external == [], f"requests left the site: {external}"
+
+
+@pytest.fixture
+def screenshot(page, tmp_path_factory):
+    """Save a full-page screenshot under the pytest temp dir; returns its path."""
+    folder = tmp_path_factory.mktemp("screenshots")
+
+    def take(name: str):
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
