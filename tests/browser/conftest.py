@@ -64,7 +64,9 @@ def page(browser, live_server):
     external = []
     page.on(
         "request",
-        lambda request: None if request.url.startswith(live_server) else external.append(request.url),
+        lambda request: (
+            None if request.url.startswith(live_server) else external.append(request.url)
+        ),
     )
     yield page
     context.close()
