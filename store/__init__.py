@@ -53,26 +53,46 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
-    from store.extensions import babel, csrf, db, migrate
+    from store.extensions import babel, csrf, db, login_manager, migrate
+    from store.payments import stripe_gateway
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    stripe_gateway.init_app(app)
+
     # Import the models so that Alembic and `create_all` see every table.
+    from store.accounts.models import User
     from store.articles import models as _articles  # noqa: F401
     from store.catalog import models as _catalog  # noqa: F401
+    from store.orders import models as _orders  # noqa: F401
+    from store.payments import models as _payments  # noqa: F401
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page says what to do
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
 def register_blueprints(app: Flask) -> None:
     """Attach each feature's blueprint."""
+    from store.accounts.views import bp as accounts_bp
     from store.articles.views import bp as articles_bp
     from store.cart.views import bp as cart_bp
     from store.catalog.views import bp as catalog_bp
+    from store.checkout.views import bp as checkout_bp
+    from store.payments.views import bp as payments_bp
 
     app.register_blueprint(articles_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(cart_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(payments_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -87,6 +107,7 @@ def register_template_helpers(app: Flask) -> None:
     from store.cart.forms import AddToCartForm, RemoveFromCartForm
     from store.cart.views import current_cart
     from store.money import format_money, format_price
+    from store.payments.stripe_gateway import is_configured
 
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_price, "price")
@@ -101,6 +122,7 @@ def register_template_helpers(app: Flask) -> None:
             "add_form": AddToCartForm(formdata=None),
             "remove_form": RemoveFromCartForm(formdata=None),
             "current_path": request.full_path.rstrip("?"),
+            "payments_enabled": is_configured(),
         }
 
 

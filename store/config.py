@@ -50,4 +50,14 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "CART_MAX_QUANTITY": int(os.environ.get("CART_MAX_QUANTITY", "10")),
         "ARTICLES_PER_PAGE": 10,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Stripe (test mode). Without a secret key the store runs but takes no payment.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        "STRIPE_ALLOW_LIVE_KEYS": os.environ.get("STRIPE_ALLOW_LIVE_KEYS") == "1",
+        "STRIPE_TIMEOUT_SECONDS": float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10")),
+        "STRIPE_MAX_NETWORK_RETRIES": int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2")),
     }

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from store.forms import strip
+
 
 def http_url(form, field) -> None:
     """Accept only http(s) links with a host, so a website cannot carry `javascript:`."""
@@ -32,6 +34,7 @@ class CommentForm(FlaskForm):
     )
     email = EmailField(
         _l("Email"),
+        filters=[strip],
         validators=[
             DataRequired(_l("Enter your email address.")),
             Email(_l("Enter a valid email address."), check_deliverability=False),

@@ -1,0 +1,1 @@
+"""Customer accounts: registration, login, and "Mon compte"."""

@@ -1,0 +1,47 @@
+"""Creating accounts and checking credentials."""
+
+import logging
+
+import sqlalchemy as sa
+
+from store.accounts.models import User, normalise_email
+from store.extensions import db
+
+logger = logging.getLogger(__name__)
+
+# Compared against when the email is unknown, so a login takes as long either way.
+_DUMMY_HASH = None
+
+
+class EmailTaken(ValueError):
+    """An account already uses this email."""
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The account with this email, whatever its case."""
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(email: str, password: str, *, is_admin: bool = False) -> User:
+    """Create an account; raises EmailTaken when the email is in use."""
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(email=normalise_email(email), is_admin=is_admin)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    logger.info("account %s created", user.id)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the password matches, else None (same cost for unknown emails)."""
+    global _DUMMY_HASH
+    user = find_user_by_email(email)
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = User(email="", password_hash="")
+            _DUMMY_HASH.set_password("not-a-password")
+        _DUMMY_HASH.check_password(password)
+        return None
+    return user if user.check_password(password) else None

@@ -1,0 +1,1 @@
+"""Checkout: a process with no tables of its own. Cart → order → Stripe Checkout → paid."""

@@ -1,0 +1,83 @@
+"""Starting a Stripe Checkout for the cart, and what happens when the customer returns."""
+
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from store.accounts.models import User
+from store.cart.services import Cart
+from store.extensions import db
+from store.orders.models import Order, OrderStatus
+from store.orders.services import cart_fingerprint, mark_order, pending_order_for, place_order
+from store.payments import services as payments
+from store.payments import stripe_gateway
+
+logger = logging.getLogger(__name__)
+
+
+class CheckoutFailed(Exception):
+    """Stripe could not open the checkout; the order is marked failed."""
+
+    def __init__(self, order: Order, error: Exception):
+        super().__init__(str(error))
+        self.order = order
+        self.error = error
+
+
+def start_checkout(
+    user: User, cart: Cart, *, success_url: str, cancel_url: str, locale: str
+) -> tuple[Order, str]:
+    """Place (or reuse) the order for this cart and open its Checkout Session.
+
+    Returns the order and the URL to send the customer to. A double click reuses the same
+    pending order and so the same idempotency key: Stripe answers with the same session.
+    """
+    try:
+        order = place_order(user, cart)
+    except IntegrityError:
+        # A concurrent click placed the same order first: use that one.
+        db.session.rollback()
+        order = pending_order_for(user, cart)
+        if order is None:
+            raise
+    customer = payments.customer_for_user(user)
+    try:
+        session_id, url = stripe_gateway.create_checkout_session(
+            order,
+            customer_id=customer.stripe_customer_id if customer else None,
+            success_url=success_url,
+            cancel_url=cancel_url.replace("ORDER_NUMBER", order.number),
+            locale=locale,
+            idempotency_key=f"checkout-{order.number}-{cart_fingerprint(cart)}",
+        )
+    except stripe_gateway.StripeError as error:
+        logger.error("order %s: Stripe refused the checkout session: %s", order.number, error)
+        mark_order(order, OrderStatus.FAILED)
+        raise CheckoutFailed(order, error) from error
+    order.stripe_checkout_session_id = session_id
+    db.session.flush()
+    return order, url
+
+
+def order_for_session(user: User, session_id: str) -> Order | None:
+    """The customer's own order for a Checkout Session id (None for anyone else's)."""
+    return db.session.scalar(
+        sa.select(Order).where(
+            Order.stripe_checkout_session_id == session_id, Order.user_id == user.id
+        )
+    )
+
+
+def confirm_return(order: Order) -> Order:
+    """The customer came back from Stripe: fetch the session and fulfil it."""
+    session = stripe_gateway.retrieve_checkout_session(order.stripe_checkout_session_id or "")
+    payments.fulfil_checkout_session(session)
+    return order
+
+
+def abandon(order: Order) -> None:
+    """The customer cancelled on Stripe's page: the order is abandoned, the cart kept."""
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        mark_order(order, OrderStatus.ABANDONED)
+        logger.info("order %s abandoned at checkout", order.number)

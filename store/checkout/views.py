@@ -1,0 +1,101 @@
+"""POST /checkout, and the pages Stripe sends the customer back to."""
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from store.cart.services import clear_cart
+from store.cart.views import current_cart
+from store.checkout import services
+from store.extensions import db
+from store.orders.models import Order, OrderStatus
+from store.orders.services import order_for
+from store.payments import stripe_gateway
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+
+
+@bp.post("")
+@login_required
+def start():
+    """Create the order and send the customer to Stripe Checkout."""
+    cart = current_cart()
+    if cart.notices or cart.is_empty:
+        flash(
+            _("Your cart changed; check it before paying.")
+            if cart.notices
+            else _("Your cart is empty: add an offer first."),
+            "error",
+        )
+        return redirect(url_for("cart.view"), code=303)
+    if not stripe_gateway.is_configured():
+        flash(
+            _("Payments are not configured on this store yet (STRIPE_SECRET_KEY is not set)."),
+            "error",
+        )
+        return redirect(url_for("cart.view"), code=303)
+    try:
+        order, checkout_url = services.start_checkout(
+            current_user,
+            cart,
+            success_url=url_for("checkout.success", _external=True)
+            + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=url_for("checkout.cancel", order="ORDER_NUMBER", _external=True),
+            locale=str(get_locale() or "fr"),
+        )
+    except services.CheckoutFailed as failure:
+        db.session.commit()  # keep the order marked failed
+        flash(
+            _(
+                "The payment could not be started (order %(number)s): Stripe did not answer "
+                "correctly. Your cart is intact; please try again in a moment.",
+                number=failure.order.number,
+            ),
+            "error",
+        )
+        return redirect(url_for("cart.view"), code=303)
+    db.session.commit()
+    return redirect(checkout_url, code=303)
+
+
+@bp.get("/success")
+@login_required
+def success():
+    """Stripe sent the customer back: confirm the payment and show the order."""
+    session_id = request.args.get("session_id", "")
+    order = services.order_for_session(current_user, session_id) if session_id else None
+    if order is None:
+        abort(404)
+    try:
+        services.confirm_return(order)
+        db.session.commit()
+    except stripe_gateway.StripeError as error:
+        db.session.rollback()
+        logger.error("order %s: could not confirm the payment: %s", order.number, error)
+        flash(
+            _(
+                "We could not confirm the payment with Stripe yet. It will appear on your "
+                "account as soon as Stripe confirms it."
+            ),
+            "warning",
+        )
+    if order.status is OrderStatus.PAID:
+        clear_cart(session)
+    return render_template("checkout/success.html", order=order)
+
+
+@bp.get("/cancel")
+@login_required
+def cancel():
+    """The customer left Stripe's page: keep the cart, mark the order abandoned."""
+    order: Order | None = order_for(current_user, request.args.get("order", ""))
+    if order is not None:
+        services.abandon(order)
+        db.session.commit()
+    flash(_("Payment cancelled. Your cart is still here whenever you are ready."), "info")
+    return redirect(url_for("cart.view"), code=303)

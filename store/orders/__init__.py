@@ -1,0 +1,1 @@
+"""Orders: what a customer bought, with lines that snapshot title and price."""

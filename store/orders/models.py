@@ -1,0 +1,97 @@
+"""Orders and their lines.
+
+Lines copy the title, price, currency and interval at purchase time, so an order reads the
+same after the product changes or is deleted (the product link is nullable).
+"""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.catalog.models import Product, enum_column
+from store.database import UTCDateTime, utcnow
+from store.extensions import db
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+
+
+#: the moves an order may make; anything else is refused by the services
+ORDER_TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.FAILED, OrderStatus.ABANDONED},
+    # A customer may come back from a cancelled or failed attempt and pay the same session.
+    OrderStatus.ABANDONED: {OrderStatus.PAID},
+    OrderStatus.FAILED: {OrderStatus.PAID},
+    OrderStatus.PAID: set(),
+}
+
+
+class Order(db.Model):
+    __tablename__ = "customer_order"
+    __table_args__ = (sa.CheckConstraint("total_cents >= 0", name="total_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the number a customer and the admin quote, e.g. "GA-7K3F9Q2M"
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    status: Mapped[OrderStatus] = mapped_column(
+        enum_column(OrderStatus, "order_status"), default=OrderStatus.PENDING_PAYMENT, index=True
+    )
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    total_cents: Mapped[int] = mapped_column(sa.Integer)
+    #: "subscription" when a line recurs, else "payment" (Stripe Checkout's mode)
+    mode: Mapped[str] = mapped_column(sa.String(16))
+    #: while pending, "<user id>:<cart fingerprint>"; unique, so a double click reuses the order
+    pending_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255))
+    stripe_subscription_id: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.status}>"
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_line"
+    __table_args__ = (
+        sa.CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customer_order.id", ondelete="CASCADE"), index=True
+    )
+    #: the product, while it exists; the snapshot below is what was bought
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(120))
+    unit_price_cents: Mapped[int] = mapped_column(sa.Integer)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    #: "month" / "year" for a subscription line, None for a one-time purchase
+    interval: Mapped[str | None] = mapped_column(sa.String(8))
+    quantity: Mapped[int] = mapped_column(sa.Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product | None] = relationship()
+
+    @property
+    def total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity

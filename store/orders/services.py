@@ -1,0 +1,114 @@
+"""Order lifecycle: placing an order from the cart and moving it between statuses."""
+
+import hashlib
+import logging
+import secrets
+
+import sqlalchemy as sa
+
+from store.accounts.models import User
+from store.database import utcnow
+from store.extensions import db
+from store.orders.models import ORDER_TRANSITIONS, Order, OrderLine, OrderStatus
+
+logger = logging.getLogger(__name__)
+
+_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class OrderTransitionError(ValueError):
+    """A status change the order lifecycle does not allow."""
+
+
+def new_order_number() -> str:
+    return "GA-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+
+
+def cart_fingerprint(cart) -> str:
+    """A short digest of what the cart holds and at which prices."""
+    content = ";".join(
+        f"{line.product.id}:{line.quantity}:{line.product.price_cents}:{line.product.currency}"
+        for line in sorted(cart.lines, key=lambda line: line.product.id)
+    )
+    return hashlib.sha256(content.encode()).hexdigest()[:24]
+
+
+def mark_order(order: Order, status: OrderStatus) -> None:
+    """Move an order to `status`, refusing moves the lifecycle does not allow."""
+    if status is order.status:
+        return
+    if status not in ORDER_TRANSITIONS[order.status]:
+        raise OrderTransitionError(f"order {order.number}: {order.status} → {status}")
+    order.status = status
+    if status is not OrderStatus.PENDING_PAYMENT:
+        order.pending_key = None
+    if status is OrderStatus.PAID:
+        order.paid_at = utcnow()
+    db.session.flush()
+    logger.info("order %s is now %s", order.number, status)
+
+
+def pending_order_for(user: User, cart) -> Order | None:
+    """The order already waiting for payment of exactly this cart, if any."""
+    key = f"{user.id}:{cart_fingerprint(cart)}"
+    return db.session.scalar(sa.select(Order).where(Order.pending_key == key))
+
+
+def place_order(user: User, cart) -> Order:
+    """Create an order waiting for payment from the cart, or return the one already waiting.
+
+    Lines snapshot each product's title, price, currency and interval.
+    """
+    existing = pending_order_for(user, cart)
+    if existing is not None:
+        return existing
+    # Earlier unpaid attempts with another cart are abandoned: the customer changed their mind.
+    for stale in db.session.scalars(
+        sa.select(Order).where(
+            Order.user_id == user.id, Order.status == OrderStatus.PENDING_PAYMENT
+        )
+    ):
+        mark_order(stale, OrderStatus.ABANDONED)
+    order = Order(
+        number=new_order_number(),
+        user_id=user.id,
+        email=user.email,
+        status=OrderStatus.PENDING_PAYMENT,
+        currency=cart.currency,
+        total_cents=cart.total_cents,
+        mode="subscription" if cart.interval else "payment",
+        pending_key=f"{user.id}:{cart_fingerprint(cart)}",
+        lines=[
+            OrderLine(
+                product_id=line.product.id,
+                title=line.product.name,
+                unit_price_cents=line.product.price_cents,
+                currency=line.product.currency,
+                interval=line.product.interval,
+                quantity=line.quantity,
+            )
+            for line in cart.lines
+        ],
+    )
+    db.session.add(order)
+    db.session.flush()
+    logger.info("order %s placed by user %s (%s)", order.number, user.id, order.mode)
+    return order
+
+
+def orders_for(user: User) -> list[Order]:
+    """A customer's orders, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(Order.user_id == user.id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+        )
+    )
+
+
+def order_for(user: User, number: str) -> Order | None:
+    """One of the customer's own orders by number; None for anybody else's."""
+    return db.session.scalar(
+        sa.select(Order).where(Order.number == number, Order.user_id == user.id)
+    )

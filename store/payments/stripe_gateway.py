@@ -1,0 +1,271 @@
+"""The one module that talks to Stripe.
+
+Everything else calls these functions. One `StripeClient` per app, with an explicit timeout
+and network retries; `STRIPE_API_BASE` points it at a local test double in the tests.
+Parameters are typed with the `stripe` package's own request types, so mypy checks every
+parameter name against the library.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import stripe
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from stripe.params import (
+        CustomerCreateParams,
+        PriceCreateParams,
+        ProductCreateParams,
+        ProductUpdateParams,
+        SubscriptionUpdateParams,
+    )
+    from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
+    from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
+    from stripe.params.checkout._session_create_params import (
+        SessionCreateParamsLineItem,
+        SessionCreateParamsLineItemPriceData,
+    )
+
+    from store.catalog.models import Product
+    from store.orders.models import Order
+
+logger = logging.getLogger(__name__)
+
+EXTENSION_KEY = "stripe_client"
+TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
+
+# Stripe's error for a Stripe call that failed: callers catch this one class.
+StripeError = stripe.StripeError
+
+
+class LiveKeyRefused(RuntimeError):
+    """A live secret key was configured without STRIPE_ALLOW_LIVE_KEYS=1."""
+
+
+class PaymentsNotConfigured(RuntimeError):
+    """No STRIPE_SECRET_KEY: the store runs, but cannot take payments."""
+
+
+def init_app(app: Flask) -> None:
+    """Check the key and build the app's StripeClient (none without a key)."""
+    key = app.config.get("STRIPE_SECRET_KEY") or ""
+    if (
+        key
+        and not key.startswith(TEST_KEY_PREFIXES)
+        and not app.config.get("STRIPE_ALLOW_LIVE_KEYS")
+    ):
+        raise LiveKeyRefused(
+            "STRIPE_SECRET_KEY is not a test key (sk_test_… or rk_test_…). This store runs in "
+            "Stripe test mode; set STRIPE_ALLOW_LIVE_KEYS=1 to accept a live key on purpose."
+        )
+    if not key:
+        app.extensions[EXTENSION_KEY] = None
+        return
+    base = app.config.get("STRIPE_API_BASE")
+    timeout = float(app.config.get("STRIPE_TIMEOUT_SECONDS", 10))
+    app.extensions[EXTENSION_KEY] = stripe.StripeClient(
+        key,
+        base_addresses={"api": base} if base else None,
+        max_network_retries=int(app.config.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
+        # (connect, read) timeouts: a hung Stripe must not hold a worker for 80 s.
+        http_client=stripe.RequestsClient(timeout=(min(timeout, 5.0), timeout)),
+    )
+
+
+def is_configured() -> bool:
+    """True when a secret key is set."""
+    return current_app.extensions.get(EXTENSION_KEY) is not None
+
+
+def webhook_secret_configured() -> bool:
+    return bool(current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+
+
+def _client() -> stripe.StripeClient:
+    client = current_app.extensions.get(EXTENSION_KEY)
+    if client is None:
+        raise PaymentsNotConfigured("STRIPE_SECRET_KEY is not set")
+    return client
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A Stripe object as plain nested dicts and lists."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+# --- customers -------------------------------------------------------------------------
+
+
+def create_customer(email: str, user_id: int) -> str:
+    """Create the Stripe customer for a user; returns its id."""
+    params: CustomerCreateParams = {"email": email, "metadata": {"user_id": str(user_id)}}
+    customer = _client().v1.customers.create(
+        params=params, options={"idempotency_key": f"customer-user-{user_id}"}
+    )
+    return customer.id
+
+
+# --- checkout --------------------------------------------------------------------------
+
+
+def _line_item(line) -> SessionCreateParamsLineItem:
+    product = line.product
+    if (
+        product is not None
+        and product.stripe_price_id
+        and product.price_cents == line.unit_price_cents
+    ):
+        return {"price": product.stripe_price_id, "quantity": line.quantity}
+    price_data: SessionCreateParamsLineItemPriceData = {
+        "currency": line.currency.lower(),
+        "unit_amount": line.unit_price_cents,
+        "product_data": {
+            "name": line.title,
+            "metadata": {"product_id": str(line.product_id or "")},
+        },
+    }
+    if line.interval:
+        price_data["recurring"] = {"interval": line.interval}
+    return {"price_data": price_data, "quantity": line.quantity}
+
+
+def create_checkout_session(
+    order: Order,
+    *,
+    customer_id: str | None,
+    success_url: str,
+    cancel_url: str,
+    locale: str,
+    idempotency_key: str,
+) -> tuple[str, str]:
+    """Open a Checkout Session for `order`; returns (session id, URL to send the customer to).
+
+    Line items come from the order's lines (themselves from the database, never the request).
+    """
+    metadata = {"order_number": order.number, "order_id": str(order.id)}
+    params: SessionCreateParams = {
+        "mode": "subscription" if order.mode == "subscription" else "payment",
+        "line_items": [_line_item(line) for line in order.lines],
+        "client_reference_id": order.number,
+        "metadata": metadata,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "locale": locale,
+    }
+    if customer_id:
+        params["customer"] = customer_id
+    else:
+        params["customer_email"] = order.email
+    if order.mode == "subscription":
+        params["subscription_data"] = {"metadata": metadata}
+    else:
+        params["payment_intent_data"] = {"metadata": metadata}
+        if not customer_id:
+            # A one-time purchase creates a customer too, so the account can link to it.
+            params["customer_creation"] = "always"
+    session = _client().v1.checkout.sessions.create(
+        params=params, options={"idempotency_key": idempotency_key}
+    )
+    logger.info("order %s: checkout session %s created", order.number, session.id)
+    return session.id, session.url or ""
+
+
+def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
+    """The Checkout Session with its subscription expanded."""
+    params: SessionRetrieveParams = {"expand": ["subscription"]}
+    return as_dict(_client().v1.checkout.sessions.retrieve(session_id, params=params))
+
+
+# --- subscriptions ---------------------------------------------------------------------
+
+
+def retrieve_subscription(subscription_id: str) -> dict[str, Any]:
+    """The subscription as Stripe has it now."""
+    return as_dict(_client().v1.subscriptions.retrieve(subscription_id))
+
+
+def set_cancel_at_period_end(subscription_id: str, cancel: bool) -> dict[str, Any]:
+    """Ask Stripe to end the subscription at the period end (or to keep renewing it)."""
+    params: SubscriptionUpdateParams = {"cancel_at_period_end": cancel}
+    return as_dict(_client().v1.subscriptions.update(subscription_id, params=params))
+
+
+def create_portal_session(customer_id: str, *, return_url: str, locale: str) -> str:
+    """A customer-portal session for this customer; returns its URL."""
+    params: PortalSessionCreateParams = {
+        "customer": customer_id,
+        "return_url": return_url,
+        "locale": locale,
+    }
+    return _client().v1.billing_portal.sessions.create(params=params).url
+
+
+# --- products and prices ----------------------------------------------------------------
+
+
+def upsert_product(product: Product) -> str:
+    """Create or update the Stripe Product for `product`; returns its id."""
+    if product.stripe_product_id:
+        update: ProductUpdateParams = {
+            "name": product.name,
+            "active": product.active,
+            "metadata": {"product_id": str(product.id), "slug": product.slug},
+        }
+        if product.short_description:
+            update["description"] = product.short_description
+        return _client().v1.products.update(product.stripe_product_id, params=update).id
+    create: ProductCreateParams = {
+        "name": product.name,
+        "active": product.active,
+        "metadata": {"product_id": str(product.id), "slug": product.slug},
+    }
+    if product.short_description:
+        create["description"] = product.short_description
+    return _client().v1.products.create(params=create).id
+
+
+def create_price(product: Product) -> str:
+    """Create a Stripe Price for the product's current price; returns its id."""
+    params: PriceCreateParams = {
+        "product": product.stripe_product_id or "",
+        "currency": product.currency.lower(),
+        "unit_amount": product.price_cents,
+        "metadata": {"product_id": str(product.id)},
+    }
+    if product.interval:
+        params["recurring"] = {"interval": "month" if product.interval == "month" else "year"}
+    return _client().v1.prices.create(params=params).id
+
+
+def archive_price(price_id: str) -> None:
+    """Stop selling a price; existing subscriptions keep it."""
+    _client().v1.prices.update(price_id, params={"active": False})
+
+
+# --- webhooks --------------------------------------------------------------------------
+
+
+class BadSignature(ValueError):
+    """The webhook's signature is missing, wrong, or no secret is configured."""
+
+
+def verify_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """Check the Stripe-Signature on the raw body, then parse it; raises BadSignature."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret or not signature:
+        raise BadSignature("no webhook secret configured" if not secret else "no signature")
+    try:
+        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=300)
+    except stripe.SignatureVerificationError as error:
+        raise BadSignature(str(error)) from error
+    try:
+        event = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadSignature("body is not JSON") from error
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        raise BadSignature("not an event")
+    return event
