@@ -39,6 +39,7 @@ seed: install
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: install-test translations lint
 	@echo "== tests on SQLite"

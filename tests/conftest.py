@@ -17,6 +17,10 @@ from store.config import normalise_database_url
 from store.database import utcnow
 from store.extensions import db as _db
 
+pytest_plugins = ["tests.stripe_double"]
+
+WEBHOOK_SECRET = "whsec_test_secret"
+
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -161,3 +165,55 @@ def seeded(db):
     load_demo_content()
     db.session.commit()
     return db
+
+
+@pytest.fixture
+def payments(app, stripe_double):
+    """Point the store at the Stripe test double, with a webhook secret."""
+    from store.payments import stripe_gateway
+
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_store",
+        STRIPE_API_BASE=stripe_double.base_url,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_MAX_NETWORK_RETRIES=0,
+        STRIPE_TIMEOUT_SECONDS=1,
+    )
+    stripe_gateway.init_app(app)
+    stripe_double.webhook_secret = WEBHOOK_SECRET
+    return stripe_double
+
+
+@pytest.fixture
+def send_events(client, stripe_double):
+    """Post events to the store's webhook, signed as Stripe signs them."""
+
+    def send(events, secret=WEBHOOK_SECRET):
+        responses = []
+        for event in events:
+            payload = stripe_double.event_payload(event)
+            responses.append(
+                client.post(
+                    "/stripe/webhook",
+                    data=payload,
+                    headers={
+                        "Stripe-Signature": stripe_double.sign(payload, secret),
+                        "Content-Type": "application/json",
+                    },
+                )
+            )
+        return responses
+
+    return send
+
+
+@pytest.fixture
+def customer(forms):
+    """A registered, logged-in customer; returns their email."""
+    email = "client@example.org"
+    response = forms.post(
+        "/account/register",
+        {"email": email, "password": "mot de passe sûr", "confirm": "mot de passe sûr"},
+    )
+    assert response.status_code == 303
+    return email

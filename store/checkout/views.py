@@ -21,9 +21,11 @@ bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 
 @bp.post("")
-@login_required
 def start():
     """Create the order and send the customer to Stripe Checkout."""
+    if not current_user.is_authenticated:
+        flash(_("Log in or create an account to pay; your cart is kept."), "info")
+        return redirect(url_for("accounts.login", next=url_for("cart.view")), code=303)
     cart = current_cart()
     if cart.notices or cart.is_empty:
         flash(

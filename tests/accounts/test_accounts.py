@@ -108,8 +108,15 @@ def test_another_customers_order_is_a_404(db, forms, client, create_product):
 
     register(forms, email="other@example.org")
     other = db.session.scalar(sa.select(User).filter_by(email="other@example.org"))
-    order = Order(number="GA-OTHER001", user_id=other.id, email=other.email,
-                  status=OrderStatus.PAID, currency="EUR", total_cents=700, mode="payment")
+    order = Order(
+        number="GA-OTHER001",
+        user_id=other.id,
+        email=other.email,
+        status=OrderStatus.PAID,
+        currency="EUR",
+        total_cents=700,
+        mode="payment",
+    )
     db.session.add(order)
     db.session.commit()
     assert client.get("/account/orders/GA-OTHER001").status_code == 200

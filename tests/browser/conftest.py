@@ -7,6 +7,7 @@ STORE_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser fails them.
 import os
 import shutil
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -58,16 +59,16 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser tab that fails the test on any request leaving 127.0.0.1."""
+    """A fresh browser tab that fails the test on any request leaving this machine."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     external = []
-    page.on(
-        "request",
-        lambda request: (
-            None if request.url.startswith(live_server) else external.append(request.url)
-        ),
-    )
+
+    def check(request):
+        if urlsplit(request.url).hostname not in ("127.0.0.1", "localhost"):
+            external.append(request.url)
+
+    page.on("request", check)
     yield page
     context.close()
     assert external == [], f"requests left the site: {external}"
