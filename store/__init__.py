@@ -53,12 +53,13 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
-    from store.extensions import babel, csrf, db, login_manager, migrate
+    from store.extensions import babel, csrf, db, limiter, login_manager, migrate
     from store.payments import stripe_gateway
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     stripe_gateway.init_app(app)
 
@@ -81,6 +82,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach each feature's blueprint."""
     from store.accounts.views import bp as accounts_bp
+    from store.admin.views import bp as admin_bp
     from store.articles.views import bp as articles_bp
     from store.cart.views import bp as cart_bp
     from store.catalog.views import bp as catalog_bp
@@ -93,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -128,6 +131,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The `flask store …` commands."""
+    from store.admin import commands  # noqa: F401  (adds create-admin and sync-stripe)
     from store.seed import store_cli
 
     app.cli.add_command(store_cli)

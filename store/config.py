@@ -50,6 +50,10 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "CART_MAX_QUANTITY": int(os.environ.get("CART_MAX_QUANTITY", "10")),
         "ARTICLES_PER_PAGE": 10,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Stripe (test mode). Without a secret key the store runs but takes no payment.

@@ -217,3 +217,23 @@ def customer(forms):
     )
     assert response.status_code == 303
     return email
+
+
+@pytest.fixture
+def login_as(db, forms):
+    """Create a user (admin or not) and log them in; returns the user."""
+    from store.accounts.services import register_user
+
+    def log_in(email="admin@example.org", *, admin=True, password="admin password"):
+        user = register_user(email, password, is_admin=admin)
+        db.session.commit()
+        response = forms.post("/account/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+
+    return log_in
+
+
+@pytest.fixture
+def admin(login_as):
+    return login_as()

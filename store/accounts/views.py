@@ -2,14 +2,15 @@
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from store.accounts import services
 from store.accounts.forms import LoginForm, RegisterForm
-from store.extensions import db
+from store.accounts.models import normalise_email
+from store.extensions import db, limiter
 from store.orders.services import order_for, orders_for
 from store.payments import stripe_gateway
 from store.payments.services import customer_for_user, subscriptions_for
@@ -44,7 +45,17 @@ def register():
     return render_template("accounts/register.html", form=form), status
 
 
+def _login_account_key() -> str:
+    return "login-account:" + normalise_email(request.form.get("email", ""))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_login_account_key,
+)
 def login():
     """Log in with email and password."""
     form = LoginForm(next=request.args.get("next", ""))

@@ -56,6 +56,8 @@ class Product(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     stripe_product_id: Mapped[str | None] = mapped_column(sa.String(255))
     stripe_price_id: Mapped[str | None] = mapped_column(sa.String(255))
+    #: `price_terms` when the Stripe Price was created: a change means a new Price is due
+    stripe_price_terms: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -67,6 +69,16 @@ class Product(db.Model):
     def interval(self) -> str | None:
         """Stripe's recurring interval ("month" / "year"), or None for a one-time product."""
         return None if self.billing is Billing.ONE_TIME else self.billing.value
+
+    @property
+    def price_terms(self) -> str:
+        """What a Stripe Price fixes: amount, currency and interval, e.g. "700 EUR month"."""
+        return f"{self.price_cents} {self.currency} {self.billing.value}"
+
+    @property
+    def stripe_price_current(self) -> bool:
+        """True when the Stripe Price on file still sells at the product's terms."""
+        return bool(self.stripe_price_id) and self.stripe_price_terms == self.price_terms
 
     def __repr__(self) -> str:
         return f"<Product {self.slug}>"

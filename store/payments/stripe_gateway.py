@@ -114,12 +114,13 @@ def create_customer(email: str, user_id: int) -> str:
 
 def _line_item(line) -> SessionCreateParamsLineItem:
     product = line.product
+    # The product's Stripe Price is used only while it sells at the terms the line snapshot.
     if (
         product is not None
-        and product.stripe_price_id
+        and product.stripe_price_current
         and product.price_cents == line.unit_price_cents
     ):
-        return {"price": product.stripe_price_id, "quantity": line.quantity}
+        return {"price": product.stripe_price_id or "", "quantity": line.quantity}
     price_data: SessionCreateParamsLineItemPriceData = {
         "currency": line.currency.lower(),
         "unit_amount": line.unit_price_cents,

@@ -149,6 +149,7 @@ def test_one_time_purchase_uses_payment_mode(
 
 def test_a_product_with_a_stripe_price_is_sold_by_price_id(db, payments, forms, customer, offer):
     offer.stripe_price_id = "price_existing"
+    offer.stripe_price_terms = offer.price_terms
     db.session.commit()
     checkout(forms, offer)
     line = payments.last("POST", "/v1/checkout/sessions").params["line_items"][0]

@@ -1,0 +1,1 @@
+"""The back office at /admin: products, articles, comments, orders, subscriptions."""

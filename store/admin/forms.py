@@ -1,0 +1,110 @@
+"""Back-office forms. They validate input; the views call the services to save."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from store.admin.services import PriceError, parse_price
+from store.catalog.models import Billing
+from store.forms import strip
+
+SLUG = Regexp(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    message=_l("Use lower-case letters, digits and hyphens only (e.g. acces-gpt-4)."),
+)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class ProductForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        filters=[strip],
+        validators=[DataRequired(_l("Give the product a name.")), Length(max=120)],
+    )
+    slug = StringField(
+        _l("Slug"),
+        filters=[strip],
+        description=_l("Leave empty to make it from the name."),
+        validators=[Optional(), Length(max=120), SLUG],
+    )
+    short_description = StringField(
+        _l("Short description"), filters=[strip], validators=[Length(max=300)]
+    )
+    description = TextAreaField(_l("Long description"), validators=[Length(max=10_000)])
+    headline = StringField(
+        _l("Sales headline"),
+        filters=[strip],
+        description=_l("Shown where an article embeds the offer."),
+        validators=[Length(max=200)],
+    )
+    price = StringField(
+        _l("Price (€)"),
+        filters=[strip],
+        description=_l("As you would write it: 7 or 7,00"),
+        validators=[DataRequired(_l("Enter a price."))],
+    )
+    currency = SelectField(
+        _l("Currency"), choices=[SelectChoice(code, code) for code in ("EUR", "USD", "GBP", "CHF")]
+    )
+    billing = SelectField(
+        _l("Billing"),
+        choices=[
+            SelectChoice(Billing.ONE_TIME.value, _l("One-time")),
+            SelectChoice(Billing.MONTHLY.value, _l("Monthly")),
+            SelectChoice(Billing.YEARLY.value, _l("Yearly")),
+        ],
+    )
+    active = BooleanField(_l("On sale"), default=True)
+    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=100_000)])
+
+    def validate_price(self, field) -> None:
+        try:
+            self.price_cents = parse_price(field.data)
+        except PriceError:
+            raise ValidationError(
+                _l("Enter a price in euros such as 7 or 7,00 (no minus sign, at most 999 999,99).")
+            ) from None
+
+
+class ArticleForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        filters=[strip],
+        validators=[DataRequired(_l("Give the article a title.")), Length(max=300)],
+    )
+    slug = StringField(
+        _l("Slug"),
+        filters=[strip],
+        description=_l("Leave empty to make it from the title."),
+        validators=[Optional(), Length(max=200), SLUG],
+    )
+    category = StringField(_l("Category"), filters=[strip], validators=[Length(max=120)])
+    excerpt = TextAreaField(_l("Excerpt"), validators=[Length(max=2_000)])
+    body = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=200_000)])
+    offer_id = SelectField(_l("Embedded offer"), coerce=int, choices=[])
+    published_at = DateTimeLocalField(
+        _l("Publication date (Paris time)"),
+        format="%Y-%m-%dT%H:%M",
+        description=_l("Empty: draft. In the future: scheduled."),
+        validators=[Optional()],
+    )
+
+    def published_at_utc(self) -> datetime | None:
+        value = self.published_at.data
+        return value.replace(tzinfo=PARIS).astimezone(UTC) if value else None
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: its CSRF token protects the back office's one-button actions."""

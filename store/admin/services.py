@@ -1,0 +1,211 @@
+"""Back-office work: price parsing, slugs, saving products with their Stripe sync,
+moderation, and the dashboard's figures. Services flush; the view commits."""
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from store.articles.models import Article, Category, Comment, CommentStatus
+from store.catalog.models import Product
+from store.database import utcnow
+from store.extensions import db
+from store.orders.models import Order, OrderLine, OrderStatus
+from store.payments import stripe_gateway
+from store.payments.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+
+logger = logging.getLogger(__name__)
+
+#: the most a price may be, in cents (Stripe's limit for an amount is 8 digits)
+MAX_PRICE_CENTS = 99_999_999
+_PRICE = re.compile(r"^(\d{1,6})(?:[.,](\d{1,2}))?$")
+
+
+class PriceError(ValueError):
+    """A price that cannot be read."""
+
+
+def parse_price(text: str) -> int:
+    """Read a price typed in euros, as a French user types it, into cents.
+
+    "7" → 700, "7,00" → 700, "7.5" → 750, "1 234,56" → 123456. Negative numbers, letters
+    and exponents ("1e9") are refused.
+    """
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text or "").removesuffix("€")
+    match = _PRICE.match(cleaned)
+    if not match:
+        raise PriceError(text)
+    euros, cents = match.groups()
+    value = int(euros) * 100 + int((cents or "0").ljust(2, "0"))
+    if value > MAX_PRICE_CENTS:
+        raise PriceError(text)
+    return value
+
+
+def format_price_input(cents: int) -> str:
+    """Cents back to what the price field shows: 700 → "7,00"."""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def slugify(text: str) -> str:
+    """ "Accès à GPT 4" → "acces-a-gpt-4"."""
+    words = re.sub(r"[\W_]+", " ", text)  # punctuation such as ’ separates words
+    ascii_text = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "item"
+
+
+def unique_slug(model, wanted: str, *, exclude_id: int | None = None) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`… whichever no other row of `model` uses."""
+    base = slugify(wanted)
+    taken = set(
+        db.session.scalars(
+            sa.select(model.slug).where(
+                sa.or_(model.slug == base, model.slug.like(f"{base}-%")),
+                model.id != (exclude_id or 0),
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def slug_in_use(model, slug: str, *, exclude_id: int | None = None) -> bool:
+    query = sa.select(model.id).where(model.slug == slug, model.id != (exclude_id or 0))
+    return db.session.scalar(query) is not None
+
+
+# --- products --------------------------------------------------------------------------
+
+
+def sync_product_to_stripe(product: Product) -> None:
+    """Create or update the Stripe Product; a new price gets a new Stripe Price and the
+    old one is archived (existing subscribers keep it). Raises stripe_gateway.StripeError."""
+    product.stripe_product_id = stripe_gateway.upsert_product(product)
+    if product.stripe_price_current:
+        return
+    old_price = product.stripe_price_id
+    product.stripe_price_id = stripe_gateway.create_price(product)
+    product.stripe_price_terms = product.price_terms
+    if old_price:
+        stripe_gateway.archive_price(old_price)
+    logger.info(
+        "product %s: Stripe price %s replaces %s", product.id, product.stripe_price_id, old_price
+    )
+
+
+def product_has_orders(product: Product) -> bool:
+    query = sa.select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
+# --- articles --------------------------------------------------------------------------
+
+
+def category_named(name: str) -> Category | None:
+    """The category with this name, created when new; None for a blank name."""
+    name = name.strip()
+    if not name:
+        return None
+    category = db.session.scalar(sa.select(Category).where(Category.name == name))
+    if category is None:
+        category = Category(name=name, slug=unique_slug(Category, name))
+        db.session.add(category)
+        db.session.flush()
+    return category
+
+
+# --- comments --------------------------------------------------------------------------
+
+MODERATION_ACTIONS = {
+    "approve": CommentStatus.APPROVED,
+    "spam": CommentStatus.SPAM,
+    "pending": CommentStatus.PENDING,
+}
+
+
+def moderate(comment_ids: list[int], action: str) -> int:
+    """Approve, mark as spam, send back to pending, or delete comments; returns how many."""
+    comments = list(db.session.scalars(sa.select(Comment).where(Comment.id.in_(comment_ids))))
+    for comment in comments:
+        if action == "delete":
+            db.session.delete(comment)
+        else:
+            comment.status = MODERATION_ACTIONS[action]
+    db.session.flush()
+    logger.info("comments %s: %s", [c.id for c in comments], action)
+    return len(comments)
+
+
+# --- dashboard -------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    active_subscriptions: int
+    mrr_cents: int
+    revenue_30_days_cents: int
+    orders_waiting: int
+    comments_waiting: int
+    stripe_configured: bool
+    webhook_configured: bool
+
+
+def monthly_value_cents(subscription: Subscription) -> int:
+    """What a subscription brings per month (a yearly plan counts for 1/12)."""
+    lines = [
+        line for line in (subscription.order.lines if subscription.order else []) if line.interval
+    ]
+    if lines:
+        total = 0
+        for line in lines:
+            amount = line.unit_price_cents * line.quantity
+            total += amount if line.interval == "month" else round(amount / 12)
+        return total
+    product = subscription.product
+    if product is None or not product.interval:
+        return 0
+    return product.price_cents if product.interval == "month" else round(product.price_cents / 12)
+
+
+def dashboard() -> Dashboard:
+    """The figures on the admin's front page."""
+    active = list(
+        db.session.scalars(
+            sa.select(Subscription).where(
+                Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING])
+            )
+        )
+    )
+    since = utcnow() - timedelta(days=30)
+    revenue = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0)).where(
+            Payment.status == PaymentStatus.PAID, Payment.created_at >= since
+        )
+    )
+    return Dashboard(
+        active_subscriptions=len(active),
+        mrr_cents=sum(monthly_value_cents(s) for s in active),
+        revenue_30_days_cents=int(revenue or 0),
+        orders_waiting=db.session.scalar(
+            sa.select(sa.func.count(Order.id)).where(Order.status == OrderStatus.PENDING_PAYMENT)
+        ),
+        comments_waiting=db.session.scalar(
+            sa.select(sa.func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING)
+        ),
+        stripe_configured=stripe_gateway.is_configured(),
+        webhook_configured=stripe_gateway.webhook_secret_configured(),
+    )
+
+
+def article_status(article: Article) -> str:
+    """ "published", "scheduled" or "draft"."""
+    if article.published_at is None:
+        return "draft"
+    return "published" if article.published_at <= utcnow() else "scheduled"

@@ -1,0 +1,192 @@
+"""Articles and comments in the back office."""
+
+from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from store.articles.models import Article, Comment, CommentStatus
+from store.articles.services import render_markdown
+from store.database import utcnow
+
+
+def article_data(**overrides):
+    return {
+        "title": "GPT-5 : ce que l’on sait",
+        "slug": "",
+        "category": "Actualités",
+        "excerpt": "Le résumé.",
+        "body": "Premier paragraphe.\n\n## Intertitre\n\nSuite.",
+        "offer_id": "0",
+        "published_at": "",
+        **overrides,
+    }
+
+
+def test_write_a_draft_preview_it_then_publish_it(db, client, forms, admin):
+    preview = forms.post("/admin/articles/new", article_data(preview="1"))
+    assert preview.status_code == 200
+    assert "<h2>Intertitre</h2>" in preview.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Article.id))) == 0
+
+    forms.post("/admin/articles/new", article_data())
+    article = db.session.scalar(sa.select(Article))
+    assert article.slug == "gpt-5-ce-que-l-on-sait"
+    assert article.category.name == "Actualités"
+    assert article.published_at is None
+    assert client.get(f"/articles/{article.slug}").status_code == 404
+
+    forms.post(f"/admin/articles/{article.id}/publish")
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "GPT-5 : ce que l’on sait" in page
+    assert "GPT-5" in client.get("/").get_data(as_text=True)
+
+    forms.post(f"/admin/articles/{article.id}/unpublish", {"confirmed": "yes"})
+    assert client.get(f"/articles/{article.slug}").status_code == 404
+
+
+def test_a_scheduled_article_stays_hidden_until_its_date(db, client, forms, admin):
+    tomorrow = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    forms.post("/admin/articles/new", article_data(published_at=tomorrow))
+    article = db.session.scalar(sa.select(Article))
+    assert article.published_at > utcnow()
+    assert client.get(f"/articles/{article.slug}").status_code == 404
+    listing = client.get("/admin/articles?status=scheduled").get_data(as_text=True)
+    assert "GPT-5" in listing and "Programmé" in listing
+
+
+def test_paris_time_is_stored_in_utc(db, forms, admin):
+    forms.post("/admin/articles/new", article_data(published_at="2024-07-01T10:00"))
+    article = db.session.scalar(sa.select(Article))
+    assert article.published_at.hour == 8  # 10:00 in Paris in summer is 08:00 UTC
+
+
+def test_embed_an_offer(db, client, forms, admin, create_product):
+    offer = create_product(name="Accès à Claude", headline="Claude dès aujourd'hui")
+    forms.post(
+        "/admin/articles/new", article_data(offer_id=str(offer.id), published_at="2024-01-01T10:00")
+    )
+    article = db.session.scalar(sa.select(Article))
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "Claude dès aujourd&#39;hui" in page
+
+
+def test_delete_an_article_after_confirming(db, forms, admin, create_article, create_comment):
+    article = create_article()
+    create_comment(article)
+    asked = forms.post(f"/admin/articles/{article.id}/delete")
+    assert "Supprimer définitivement" in asked.get_data(as_text=True)
+    forms.post(f"/admin/articles/{article.id}/delete", {"confirmed": "yes"})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Article.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
+
+
+def test_an_article_slug_must_be_free(db, forms, admin, create_article):
+    create_article(slug="deja-pris")
+    response = forms.post("/admin/articles/new", article_data(slug="deja-pris"))
+    assert response.status_code == 400
+    assert "Un autre article utilise déjà ce slug." in response.get_data(as_text=True)
+    bad = forms.post("/admin/articles/new", article_data(slug="Pas Un Slug!"))
+    assert bad.status_code == 400
+
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[clic](javascript:alert(1))",
+    "[clic](JaVaScRiPt:alert(1))",
+    "[clic](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    '<a href="javascript:alert(1)">x</a>',
+    "<iframe src=//evil.example></iframe>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    "![x](javascript:alert(1))",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+]
+
+
+class ActiveContent(HTMLParser):
+    """Collects what a browser would run: script-ish tags, event handlers, unsafe URLs."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "iframe", "svg", "math", "object", "embed", "style", "form"):
+            self.found.append(tag)
+        for name, value in attrs:
+            if name.startswith("on") or name == "style":
+                self.found.append(name)
+            if name in ("href", "src") and urlsplit((value or "").strip()).scheme.lower() not in (
+                "http",
+                "https",
+                "mailto",
+                "",
+            ):
+                self.found.append(f"{name}={value}")
+
+
+@pytest.mark.parametrize("attack", XSS)
+def test_markdown_sanitiser_stops_scripts(attack):
+    html = str(render_markdown(f"Avant\n\n{attack}\n\nAprès"))
+    parser = ActiveContent()
+    parser.feed(html)
+    assert parser.found == [], html
+    assert "Avant" in html and "Après" in html
+
+
+def test_markdown_keeps_ordinary_formatting():
+    html = str(render_markdown("**gras** et [lien](https://example.org)\n\n- un\n- deux"))
+    assert "<strong>gras</strong>" in html
+    assert '<a href="https://example.org" rel="noopener noreferrer nofollow">lien</a>' in html
+    assert "<li>deux</li>" in html
+
+
+@pytest.fixture
+def queue(create_article, create_comment):
+    article = create_article()
+    return [
+        create_comment(article, body=f"Commentaire {n}", status=CommentStatus.PENDING)
+        for n in range(3)
+    ]
+
+
+def test_moderation_in_bulk(db, client, forms, admin, queue, create_article):
+    page = client.get("/admin/comments").get_data(as_text=True)
+    assert all(f"Commentaire {n}" in page for n in range(3))
+    assert "camille@example.org" in page  # the admin sees the email
+
+    forms.post(
+        "/admin/comments/moderate",
+        {"action": "approve", "ids": [str(queue[0].id), str(queue[1].id)]},
+    )
+    forms.post("/admin/comments/moderate", {"action": "spam", "ids": [str(queue[2].id)]})
+    statuses = dict(db.session.execute(sa.select(Comment.id, Comment.status)).all())
+    assert statuses == {queue[0].id: "approved", queue[1].id: "approved", queue[2].id: "spam"}
+    article_page = client.get(f"/articles/{queue[0].article.slug}").get_data(as_text=True)
+    assert "Commentaire 0" in article_page and "Commentaire 2" not in article_page
+
+    asked = forms.post(
+        "/admin/comments/moderate",
+        {"action": "delete", "ids": [str(queue[2].id)], "status": "spam"},
+    )
+    assert "Supprimer définitivement 1 commentaire(s) ?" in asked.get_data(as_text=True)
+    assert db.session.get(Comment, queue[2].id) is not None
+    forms.post(
+        "/admin/comments/moderate",
+        {"action": "delete", "ids": [str(queue[2].id)], "status": "spam", "confirmed": "yes"},
+    )
+    db.session.expire_all()
+    assert db.session.get(Comment, queue[2].id) is None
+
+
+def test_moderation_explains_bad_requests(forms, client, admin, queue):
+    forms.post("/admin/comments/moderate", {"action": "approve"})
+    assert "Cochez au moins un commentaire." in client.get("/admin/comments").get_data(as_text=True)
+    forms.post("/admin/comments/moderate", {"action": "drop-table", "ids": ["1"]})
+    assert "Choisissez quoi faire" in client.get("/admin/comments").get_data(as_text=True)
