@@ -85,3 +85,13 @@ def screenshot(page, tmp_path_factory):
         return path
 
     return take
+
+
+@pytest.fixture
+def login_as_admin(db):
+    """An admin account the browser test logs in with."""
+    from store.accounts.services import register_user
+
+    user = register_user("patron@example.org", "mot de passe du patron", is_admin=True)
+    db.session.commit()
+    return user
