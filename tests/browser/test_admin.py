@@ -16,7 +16,9 @@ def test_create_then_archive_a_product(page, live_server, login_as_admin, screen
     page.get_by_label("Nom", exact=True).fill("Accès à Claude")
     page.get_by_label("Prix (€)").fill("9")
     page.get_by_label("Facturation").select_option("month")
-    page.get_by_label("Description courte").fill("Claude, l’assistant d’Anthropic, dès aujourd’hui.")
+    page.get_by_label("Description courte").fill(
+        "Claude, l’assistant d’Anthropic, dès aujourd’hui."
+    )
     screenshot("admin-product-form")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator(".flash-success")).to_contain_text("Produit « Accès à Claude » créé.")
