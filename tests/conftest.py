@@ -32,13 +32,20 @@ def database_url(tmp_path) -> str:
 
 
 @pytest.fixture
-def app(tmp_path):
+def app_config():
+    """Extra configuration for the app; a folder's conftest may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
             "SITE_NAME": "GPT Actu",
+            **app_config,
         }
     )
     with app.app_context():
