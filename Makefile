@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
+# A local run: a development SECRET_KEY is generated into instance/, cookies work over http.
+export STORE_ENV ?= development
 
 .PHONY: run test install install-test translations lint seed clean
 
@@ -40,6 +42,7 @@ seed: install
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r store
 
 test: install-test translations lint
 	@echo "== tests on SQLite"

@@ -1,7 +1,8 @@
 """The store: a French tech-news site with a subscription micro-store."""
 
-import logging
+import hashlib
 import os
+from functools import lru_cache
 
 from flask import Flask, request
 from flask_babel import format_datetime
@@ -27,8 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(config.from_environment(app.instance_path, generate_secret=False))
         app.config.update(test_config)
+    config.check_production_ready(app.config)
 
     register_logging(app)
+    register_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -38,12 +41,61 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_logging(app: Flask) -> None:
-    """Log INFO and above to stderr unless the host already configured logging."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    """Structured logs, each line with the request id (and order number where there is one)."""
+    from store.ops.logging import configure_logging, register_request_id
+
+    configure_logging(app)
+    register_request_id(app)
+
+
+#: no inline script or style anywhere: the policy allows only the site's own files
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def register_security(app: Flask) -> None:
+    """Security headers (Flask-Talisman) and response compression (Flask-Compress)."""
+    from flask_compress import Compress
+    from flask_talisman import Talisman
+
+    Talisman(
+        app,
+        # TLS ends at the proxy in production; HSTS is still sent on every https request.
+        force_https=False,
+        frame_options="DENY",
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        strict_transport_security=True,
+    )
+    Compress(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        # Client address (rate limits, logs) and https come from the trusted proxies' headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    @app.after_request
+    def buffer_static_files(response):
+        # Static files are small: read them into memory so Flask-Compress can compress them
+        # (it leaves a streamed file's handle open) and close the file here.
+        if request.endpoint == "static" and response.is_streamed and response.status_code == 200:
+            stream = response.response
+            response.direct_passthrough = False
+            data = b"".join(stream)
+            if hasattr(stream, "close"):
+                stream.close()
+            response.set_data(data)
+        return response
 
 
 def select_locale() -> str:
@@ -87,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from store.cart.views import bp as cart_bp
     from store.catalog.views import bp as catalog_bp
     from store.checkout.views import bp as checkout_bp
+    from store.ops.views import bp as ops_bp
     from store.payments.views import bp as payments_bp
 
     app.register_blueprint(articles_bp)
@@ -96,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(ops_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -116,6 +170,22 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_price, "price")
     app.add_template_filter(lambda value, fmt="long": format_datetime(value, fmt), "datetime")
     app.add_template_filter(lambda value: format_datetime(value, "d MMMM y"), "date")
+
+    static_folder = app.static_folder or ""
+
+    @lru_cache(maxsize=256)
+    def static_version(filename: str) -> str:
+        try:
+            with open(os.path.join(static_folder, filename), "rb") as file:
+                return hashlib.sha256(file.read()).hexdigest()[:12]
+        except OSError:
+            return ""
+
+    @app.url_defaults
+    def version_static_urls(endpoint: str, values: dict) -> None:
+        # A content hash in the URL lets browsers cache static files for a year.
+        if endpoint == "static" and "filename" in values:
+            values.setdefault("v", static_version(values["filename"]))
 
     @app.context_processor
     def inject_layout():

@@ -26,14 +26,30 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+#: SECRET_KEY values that are placeholders, not secrets
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "development", "test", "xxx"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def from_environment(instance_path: str, *, generate_secret: bool = True) -> dict:
     """Build the configuration mapping from environment variables.
 
-    Without `SECRET_KEY` in the environment, a random key is generated into the instance
-    folder (kept across restarts) when `generate_secret` is true.
+    `STORE_ENV=development` (what `make run` sets) generates a `SECRET_KEY` into the instance
+    folder when none is given and allows cookies over plain http; any other environment is
+    production, where a real `SECRET_KEY` is required and cookies are `Secure`.
     """
+    development = os.environ.get("STORE_ENV", "production") == "development"
     secret_key = os.environ.get("SECRET_KEY")
-    if not secret_key and generate_secret:
+    if not secret_key and development and generate_secret:
         secret_key = instance_secret_key(instance_path)
     database_url = os.environ.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(instance_path, "store.db")
@@ -43,19 +59,41 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SITE_NAME": os.environ.get("SITE_NAME", "GPT Actu"),
+        "STORE_ENV": "development" if development else "production",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not development),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "CART_MAX_QUANTITY": int(os.environ.get("CART_MAX_QUANTITY", "10")),
         "ARTICLES_PER_PAGE": 10,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
+        "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "5 per minute;50 per day"),
+        "COMMENT_LIMIT": os.environ.get("COMMENT_LIMIT", "5 per minute;50 per day"),
+        "CHECKOUT_LIMIT": os.environ.get("CHECKOUT_LIMIT", "10 per minute"),
+        #: how many proxies (load balancer, nginx) stand in front: trust that many X-Forwarded-*
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not development),
+        # Static files have content-hashed URLs (?v=…), so browsers may keep them a year.
+        "SEND_FILE_MAX_AGE_DEFAULT": 31_536_000,
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/xml",
+            "application/json",
+            "application/javascript",
+            "image/svg+xml",
+            "application/rss+xml",
+        ],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 500,
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if not development else "text"),
         # Stripe (test mode). Without a secret key the store runs but takes no payment.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
@@ -65,3 +103,17 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "STRIPE_TIMEOUT_SECONDS": float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10")),
         "STRIPE_MAX_NETWORK_RETRIES": int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2")),
     }
+
+
+def check_production_ready(config: dict) -> None:
+    """Refuse to run in production with a missing or placeholder SECRET_KEY."""
+    if config.get("TESTING") or config.get("DEBUG") or config.get("STORE_ENV") == "development":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if len(secret) < MIN_SECRET_LENGTH or secret.lower() in PLACEHOLDER_SECRETS:
+        raise ConfigurationError(
+            "SECRET_KEY must be set to a random value of at least "
+            f"{MIN_SECRET_LENGTH} characters in production, e.g. "
+            '`export SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))")`. '
+            "For a local run use `make run`, which sets STORE_ENV=development."
+        )

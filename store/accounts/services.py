@@ -1,16 +1,18 @@
 """Creating accounts and checking credentials."""
 
 import logging
+import secrets
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.accounts.models import User, normalise_email
 from store.extensions import db
 
 logger = logging.getLogger(__name__)
 
-# Compared against when the email is unknown, so a login takes as long either way.
-_DUMMY_HASH = None
+# Checked against when the email is unknown, so a login takes as long either way.
+_DUMMY_HASH: str | None = None
 
 
 class EmailTaken(ValueError):
@@ -40,8 +42,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None:
         if _DUMMY_HASH is None:
-            _DUMMY_HASH = User(email="", password_hash="")
-            _DUMMY_HASH.set_password("not-a-password")
-        _DUMMY_HASH.check_password(password)
+            _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+        check_password_hash(_DUMMY_HASH, password)
         return None
     return user if user.check_password(password) else None

@@ -26,6 +26,7 @@ def _next_url(form) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"])
 def register():
     """Create a customer account."""
     form = RegisterForm(next=request.args.get("next", ""))

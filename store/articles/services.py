@@ -6,6 +6,7 @@ import nh3
 import sqlalchemy as sa
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
 
 from store.articles.models import Article, Comment, CommentStatus
 from store.database import utcnow
@@ -52,13 +53,15 @@ def render_markdown(text: str) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    # nh3 sanitised the HTML just above, so it may be marked safe.
+    return Markup(clean)  # nosec B704
 
 
 def published_articles_query():
     """Articles whose publication date has come, newest first."""
     return (
         sa.select(Article)
+        .options(selectinload(Article.category))
         .where(Article.published_at.is_not(None), Article.published_at <= utcnow())
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
@@ -67,7 +70,9 @@ def published_articles_query():
 def get_published_article(slug: str) -> Article | None:
     """The published article with this slug, or None."""
     return db.session.scalar(
-        sa.select(Article).where(
+        sa.select(Article)
+        .options(joinedload(Article.category), joinedload(Article.offer))
+        .where(
             Article.slug == slug,
             Article.published_at.is_not(None),
             Article.published_at <= utcnow(),
@@ -75,15 +80,18 @@ def get_published_article(slug: str) -> Article | None:
     )
 
 
-def approved_comments(article: Article) -> list[Comment]:
-    """The comments shown under an article, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Comment)
-            .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
-            .order_by(Comment.created_at, Comment.id)
-        )
+#: comments shown per page under an article
+COMMENTS_PER_PAGE = 50
+
+
+def approved_comments(article: Article, page: int = 1):
+    """A page of the comments shown under an article, oldest first."""
+    query = (
+        sa.select(Comment)
+        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.created_at, Comment.id)
     )
+    return db.paginate(query, page=page, per_page=COMMENTS_PER_PAGE, error_out=False)
 
 
 def submit_comment(article: Article, *, name: str, email: str, website: str, body: str) -> Comment:

@@ -8,11 +8,14 @@ from flask_babel import gettext as _
 from store.articles import services
 from store.articles.forms import CommentForm
 from store.catalog.services import active_products, headline_offer
-from store.extensions import db
+from store.extensions import db, limiter
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("articles", __name__)
+
+#: offers shown on the front page (the shop lists them all)
+FRONT_PAGE_OFFERS = 6
 
 
 @bp.get("/")
@@ -25,7 +28,7 @@ def index():
         per_page=current_app.config["ARTICLES_PER_PAGE"],
         error_out=True,
     )
-    products = active_products()
+    products = active_products(limit=FRONT_PAGE_OFFERS)
     return render_template(
         "articles/index.html",
         articles=articles,
@@ -47,7 +50,7 @@ def _render_article(article, form, status=200):
             "articles/detail.html",
             article=article,
             body_html=services.render_markdown(article.body),
-            comments=services.approved_comments(article),
+            comments=services.approved_comments(article, request.args.get("comments", 1, type=int)),
             form=form,
         ),
         status,
@@ -62,6 +65,7 @@ def detail(slug: str):
 
 
 @bp.post("/articles/<slug>/comments")
+@limiter.limit(lambda: current_app.config["COMMENT_LIMIT"])
 def comment(slug: str):
     """Take a reader's comment; it is held for moderation."""
     article = _published_or_404(slug)

@@ -6,15 +6,14 @@ from store.catalog.models import Product
 from store.extensions import db
 
 
-def active_products() -> list[Product]:
-    """Every product on sale, in shop order."""
-    return list(
-        db.session.scalars(
-            sa.select(Product)
-            .where(Product.active.is_(True))
-            .order_by(Product.position, Product.id)
-        )
-    )
+def active_products_query():
+    """Products on sale, in shop order."""
+    return sa.select(Product).where(Product.active.is_(True)).order_by(Product.position, Product.id)
+
+
+def active_products(limit: int | None = None) -> list[Product]:
+    """The first `limit` products on sale (all of them without a limit), in shop order."""
+    return list(db.session.scalars(active_products_query().limit(limit)))
 
 
 def get_active_product(slug: str) -> Product | None:

@@ -1,16 +1,25 @@
 """The shop: every product on sale, and one product's page."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from store.catalog import services
+from store.extensions import db
 
 bp = Blueprint("catalog", __name__, url_prefix="/shop")
+
+PRODUCTS_PER_PAGE = 24
 
 
 @bp.get("")
 def index():
     """List every active product with its price and an add-to-cart button."""
-    return render_template("catalog/index.html", products=services.active_products())
+    page = db.paginate(
+        services.active_products_query(),
+        page=request.args.get("page", 1, type=int),
+        per_page=PRODUCTS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template("catalog/index.html", page=page)
 
 
 @bp.get("/<slug>")

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from store.accounts.models import User
 from store.cart.services import Cart
 from store.extensions import db
+from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import cart_fingerprint, mark_order, pending_order_for, place_order
 from store.payments import services as payments
@@ -41,6 +42,7 @@ def start_checkout(
         order = pending_order_for(user, cart)
         if order is None:
             raise
+    tag_order(order.number)
     customer = payments.customer_for_user(user)
     try:
         session_id, url = stripe_gateway.create_checkout_session(

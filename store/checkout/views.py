@@ -2,7 +2,17 @@
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,7 +20,8 @@ from flask_login import current_user, login_required
 from store.cart.services import clear_cart
 from store.cart.views import current_cart
 from store.checkout import services
-from store.extensions import db
+from store.extensions import db, limiter
+from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import order_for
 from store.payments import stripe_gateway
@@ -20,7 +31,14 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 
+def _checkout_limit_key() -> str:
+    if current_user.is_authenticated:
+        return f"checkout-user:{current_user.id}"
+    return f"checkout-ip:{request.remote_addr}"
+
+
 @bp.post("")
+@limiter.limit(lambda: current_app.config["CHECKOUT_LIMIT"], key_func=_checkout_limit_key)
 def start():
     """Create the order and send the customer to Stripe Checkout."""
     if not current_user.is_authenticated:
@@ -73,6 +91,7 @@ def success():
     order = services.order_for_session(current_user, session_id) if session_id else None
     if order is None:
         abort(404)
+    tag_order(order.number)
     try:
         services.confirm_return(order)
         db.session.commit()

@@ -5,6 +5,7 @@ import logging
 from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from store.cart.services import Cart
@@ -22,6 +23,7 @@ def _titles() -> dict[int, str]:
         413: _("What you sent is too large"),
         429: _("Too many requests"),
         500: _("Something went wrong on our side"),
+        503: _("The store is briefly unavailable"),
     }
 
 
@@ -34,6 +36,7 @@ def _explanations() -> dict[int, str]:
         413: _("Send something smaller and try again."),
         429: _("Wait a minute before you try again."),
         500: _("The error has been logged. Your cart is safe; please try again in a moment."),
+        503: _("Nothing was saved. Your cart is safe; please try again in a moment."),
     }
 
 
@@ -69,10 +72,21 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if isinstance(error, InternalServerError):
             return server_error(error)
-        return render_error(error.code or 500)
+        page, code = render_error(error.code or 500)
+        return page, code, {"Retry-After": "60"} if code == 429 else {}
 
     @app.errorhandler(InternalServerError)
     def server_error(error):
         db.session.rollback()
         g.cart = Cart()  # the page must render even when the database is what failed
         return render_error(500)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        # The database refused or dropped the request: undo everything, say so, let the
+        # next request start clean.
+        db.session.rollback()
+        logger.error("database unavailable: %s", error.orig.__class__.__name__)
+        g.cart = Cart()
+        response = render_error(503)
+        return response[0], 503, {"Retry-After": "30"}

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from store.accounts.models import User
 from store.catalog.models import Product
 from store.extensions import db
+from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import mark_order
 from store.payments import stripe_gateway
@@ -92,6 +93,7 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
     if order is None:
         logger.warning("checkout session %s matches no order", session.get("id"))
         return None
+    tag_order(order.number)
     customer_id = _id(session.get("customer"))
     if customer_id and order.user_id:
         link_customer(order.user_id, customer_id)
@@ -124,6 +126,8 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
 def fail_checkout_session(session: dict[str, Any]) -> None:
     """An asynchronous payment (e.g. SEPA debit) failed: the order failed."""
     order = _order_from_metadata(session)
+    if order is not None:
+        tag_order(order.number)
     if order is not None and order.status is OrderStatus.PENDING_PAYMENT:
         mark_order(order, OrderStatus.FAILED)
         logger.info("order %s: asynchronous payment failed", order.number)
@@ -158,6 +162,8 @@ def upsert_subscription(
     )
     if order is None:
         order = _order_from_metadata(subscription)
+    if order is not None:
+        tag_order(order.number)
     customer_id = _id(subscription.get("customer")) or ""
     if row is None:
         row = Subscription(stripe_subscription_id=subscription["id"])

@@ -74,6 +74,7 @@ def test_development_secret_is_generated_into_the_instance_folder(tmp_path, monk
     from store.config import from_environment
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("STORE_ENV", "development")
     first = from_environment(str(tmp_path))["SECRET_KEY"]
     assert len(first) >= 32
     assert from_environment(str(tmp_path))["SECRET_KEY"] == first
