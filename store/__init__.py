@@ -5,7 +5,7 @@ import os
 from functools import lru_cache
 
 from flask import Flask, request
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 
 from store import config
 
@@ -98,14 +98,10 @@ def register_security(app: Flask) -> None:
         return response
 
 
-def select_locale() -> str:
-    """The interface language: French, the site's language."""
-    return "fr"
-
-
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from store.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from store.i18n.views import select_locale
     from store.payments import stripe_gateway
 
     db.init_app(app)
@@ -121,6 +117,7 @@ def register_extensions(app: Flask) -> None:
     from store.catalog import models as _catalog  # noqa: F401
     from store.orders import models as _orders  # noqa: F401
     from store.payments import models as _payments  # noqa: F401
+    from store.settings import models as _settings  # noqa: F401
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -139,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from store.cart.views import bp as cart_bp
     from store.catalog.views import bp as catalog_bp
     from store.checkout.views import bp as checkout_bp
+    from store.i18n.views import bp as i18n_bp
     from store.ops.views import bp as ops_bp
     from store.payments.views import bp as payments_bp
 
@@ -150,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(i18n_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -196,6 +195,7 @@ def register_template_helpers(app: Flask) -> None:
             "remove_form": RemoveFromCartForm(formdata=None),
             "current_path": request.full_path.rstrip("?"),
             "payments_enabled": is_configured(),
+            "current_locale": str(get_locale() or "fr"),
         }
 
 

@@ -1,12 +1,14 @@
 """Registration, login, logout and "Mon compte"."""
 
 import logging
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from store.access.services import gives_access, unlocked_articles
 from store.accounts import services
 from store.accounts.forms import LoginForm, RegisterForm
 from store.accounts.models import normalise_email
@@ -14,6 +16,7 @@ from store.extensions import db, limiter
 from store.orders.services import order_for, orders_for
 from store.payments import stripe_gateway
 from store.payments.services import customer_for_user, subscriptions_for
+from store.settings.services import grace_period_days
 from store.urls import safe_next
 
 logger = logging.getLogger(__name__)
@@ -84,8 +87,10 @@ def logout():
 def index():
     """Mon compte: subscriptions and orders, newest first."""
     subscriptions = subscriptions_for(current_user)
+    grace = timedelta(days=grace_period_days())
     return render_template(
         "accounts/index.html",
+        unlocked={s.id: unlocked_articles(s) for s in subscriptions if gives_access(s, grace)},
         orders=orders_for(current_user),
         subscriptions=subscriptions,
         past_due=[s for s in subscriptions if s.status == "past_due"],

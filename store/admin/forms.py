@@ -11,10 +11,19 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from store.admin.services import PriceError, parse_price
 from store.catalog.models import Billing
@@ -94,6 +103,13 @@ class ArticleForm(FlaskForm):
     excerpt = TextAreaField(_l("Excerpt"), validators=[Length(max=2_000)])
     body = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=200_000)])
     offer_id = SelectField(_l("Embedded offer"), coerce=int, choices=[])
+    subscribers_only = BooleanField(_l("Reserved for subscribers"))
+    access_product_ids = SelectMultipleField(
+        _l("Subscriptions that unlock it"),
+        coerce=int,
+        choices=[],
+        description=_l("None selected: any active subscription unlocks it."),
+    )
     published_at = DateTimeLocalField(
         _l("Publication date (Paris time)"),
         format="%Y-%m-%dT%H:%M",
@@ -104,6 +120,17 @@ class ArticleForm(FlaskForm):
     def published_at_utc(self) -> datetime | None:
         value = self.published_at.data
         return value.replace(tzinfo=PARIS).astimezone(UTC) if value else None
+
+
+class SettingsForm(FlaskForm):
+    grace_period_days = IntegerField(
+        _l("Grace period after a failed payment (days)"),
+        description=_l("A past-due subscriber keeps reading this long while Stripe retries."),
+        validators=[
+            InputRequired(_l("Enter a number of days.")),
+            NumberRange(min=0, max=60, message=_l("Enter 0 to 60 days.")),
+        ],
+    )
 
 
 class ConfirmForm(FlaskForm):

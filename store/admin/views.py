@@ -17,7 +17,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from store.admin import services
-from store.admin.forms import PARIS, ArticleForm, ConfirmForm, ProductForm
+from store.admin.forms import PARIS, ArticleForm, ConfirmForm, ProductForm, SettingsForm
 from store.articles.models import Article, Comment, CommentStatus
 from store.articles.services import render_markdown
 from store.catalog.models import Billing, Product
@@ -26,6 +26,7 @@ from store.extensions import db
 from store.orders.models import Order, OrderStatus
 from store.payments import stripe_gateway
 from store.payments.models import Payment, Subscription, SubscriptionStatus
+from store.settings.services import grace_period_days, set_setting
 
 logger = logging.getLogger(__name__)
 
@@ -275,12 +276,17 @@ def articles():
 def _article_form(article: Article | None = None) -> ArticleForm:
     form = ArticleForm(obj=article)
     offers = db.session.scalars(sa.select(Product).order_by(Product.position, Product.id))
+    offers = list(offers)
     form.offer_id.choices = [SelectChoice("0", _("No offer"))] + [
         SelectChoice(str(p.id), p.name) for p in offers
+    ]
+    form.access_product_ids.choices = [
+        SelectChoice(str(p.id), p.name) for p in offers if p.is_subscription
     ]
     if request.method == "GET" and article is not None:
         form.offer_id.data = article.offer_product_id or 0
         form.category.data = article.category.name if article.category else ""
+        form.access_product_ids.data = [product.id for product in article.access_products]
         if article.published_at:
             form.published_at.data = article.published_at.astimezone(PARIS).replace(tzinfo=None)
     return form
@@ -295,6 +301,10 @@ def _apply_article_form(form: ArticleForm, article: Article) -> None:
     article.excerpt = form.excerpt.data or ""
     article.body = form.body.data or ""
     article.offer_product_id = form.offer_id.data or None
+    article.subscribers_only = form.subscribers_only.data
+    article.access_products = list(
+        db.session.scalars(sa.select(Product).where(Product.id.in_(form.access_product_ids.data)))
+    )
     article.published_at = form.published_at_utc()
 
 
@@ -376,6 +386,25 @@ def article_delete(article_id: int):
     db.session.commit()
     flash(_("“%(title)s” is deleted.", title=article.title), "success")
     return redirect(url_for("admin.articles"), code=303)
+
+
+# --- settings -------------------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Store settings: the grace period of past-due subscribers."""
+    form = SettingsForm()
+    if request.method == "GET":
+        form.grace_period_days.data = grace_period_days()
+    if form.validate_on_submit():
+        set_setting("grace_period_days", str(form.grace_period_days.data))
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("admin.settings"), code=303)
+    return render_template("admin/settings.html", form=form), (
+        400 if request.method == "POST" else 200
+    )
 
 
 # --- comments --------------------------------------------------------------------------

@@ -22,6 +22,15 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
+#: which subscription products unlock a subscriber-only article
+article_access = sa.Table(
+    "article_access",
+    db.metadata,
+    sa.Column("article_id", sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("product_id", sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Article(db.Model):
     __tablename__ = "article"
 
@@ -44,6 +53,9 @@ class Article(db.Model):
 
     category: Mapped[Category | None] = relationship()
     offer: Mapped[Product | None] = relationship()
+    #: when true, only subscribers to one of `access_products` read past the opening
+    subscribers_only: Mapped[bool] = mapped_column(default=False)
+    access_products: Mapped[list[Product]] = relationship(secondary=article_access)
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"

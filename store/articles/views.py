@@ -4,7 +4,9 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from store.access import services as access
 from store.articles import services
 from store.articles.forms import CommentForm
 from store.catalog.services import active_products, headline_offer
@@ -45,11 +47,16 @@ def _published_or_404(slug: str):
 
 
 def _render_article(article, form, status=200):
+    readable = access.can_read(current_user, article)
+    # A reader without access gets the opening only: the rest never reaches the page.
+    body = article.body if readable else access.teaser(article.body)
     return (
         render_template(
             "articles/detail.html",
             article=article,
-            body_html=services.render_markdown(article.body),
+            readable=readable,
+            offer=access.offer_for(article),
+            body_html=services.render_markdown(body),
             comments=services.approved_comments(article, request.args.get("comments", 1, type=int)),
             form=form,
         ),

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from store.accounts.models import User
 from store.catalog.models import Product
+from store.database import utcnow
 from store.extensions import db
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
@@ -169,7 +170,12 @@ def upsert_subscription(
         row = Subscription(stripe_subscription_id=subscription["id"])
         db.session.add(row)
     row.stripe_customer_id = customer_id
-    row.status = SubscriptionStatus(subscription["status"])
+    status = SubscriptionStatus(subscription["status"])
+    if status is SubscriptionStatus.PAST_DUE and row.status is not SubscriptionStatus.PAST_DUE:
+        row.past_due_since = utcnow()
+    elif status is not SubscriptionStatus.PAST_DUE:
+        row.past_due_since = None
+    row.status = status
     row.cancel_at_period_end = bool(subscription.get("cancel_at_period_end"))
     row.canceled_at = _timestamp(subscription.get("canceled_at"))
     # In this API version the billing period lives on each subscription item.

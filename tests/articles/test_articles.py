@@ -14,7 +14,7 @@ ARTICLE_URL = "/articles/differend-openai-elon-musk-blague-proces"
 def test_front_page_lists_articles_the_offer_banner_and_the_shop(client, seeded):
     page = client.get("/").get_data(as_text=True)
     assert "Les dessous du différend entre OpenAI et Elon Musk" in page
-    assert "Continue Reading" in page
+    assert "Lire la suite" in page
     assert "2 avril 2024" in page
     assert "Accès à GPT 4 dès aujourd&#39;hui pour 7€" in page
     assert "70,00\xa0€ / an" in page
@@ -29,8 +29,8 @@ def test_the_article_page_has_its_parts(client, seeded):
     assert "Actualités" in page
     assert "2 avril 2024" in page
     assert "<h2>L’élément déclencheur, les investissements financiers de Microsoft</h2>" in page
-    assert "Click to comment" in page and 'href="#comments"' in page
-    assert "Leave a Reply" in page
+    assert "Cliquez pour commenter" in page and 'href="#comments"' in page
+    assert "Laisser un commentaire" in page
     assert (
         "Votre adresse e-mail ne sera pas publiée. Les champs obligatoires sont indiqués avec *"
     ) in page
@@ -38,7 +38,7 @@ def test_the_article_page_has_its_parts(client, seeded):
     assert "Accès à GPT 4 dès aujourd&#39;hui pour 7€" in offer
     assert "7,00\xa0€ / mois" in offer
     assert 'action="/cart/add"' in offer
-    assert "Connect with us" in page
+    assert "Suivez-nous" in page
 
 
 def test_unpublished_and_future_articles_are_hidden(client, create_article):

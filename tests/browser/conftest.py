@@ -60,7 +60,9 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser tab that fails the test on any request leaving this machine."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="fr-FR"
+    )
     page = context.new_page()
     external = []
 

@@ -30,11 +30,11 @@ def test_add_the_offer_from_the_article_then_empty_the_cart(page, live_server, s
     screenshot("cart")
 
     page.locator("table.cart-table").get_by_role("button", name="Retirer « Accès à GPT 4 »").click()
-    expect(page.locator("main")).to_contain_text("Your cart is empty")
+    expect(page.locator("main")).to_contain_text("Votre panier est vide")
     expect(page.get_by_test_id("cart-count")).to_have_text("0")
     screenshot("cart-empty")
 
-    page.locator("main").get_by_role("link", name="Return to Shop").click()
+    page.locator("main").get_by_role("link", name="Retour à la boutique").click()
     expect(page).to_have_url(f"{live_server}/shop")
     expect(page.locator("h1")).to_have_text("Boutique")
     screenshot("shop")
@@ -42,7 +42,10 @@ def test_add_the_offer_from_the_article_then_empty_the_cart(page, live_server, s
 
 def test_the_side_cart_works_on_a_phone_without_javascript(browser, live_server, tmp_path):
     context = browser.new_context(
-        base_url=live_server, viewport={"width": 375, "height": 800}, java_script_enabled=False
+        base_url=live_server,
+        viewport={"width": 375, "height": 800},
+        java_script_enabled=False,
+        locale="fr-FR",
     )
     page = context.new_page()
     page.goto("/shop")

@@ -97,7 +97,7 @@ def test_update_changes_the_quantity_and_zero_removes_the_line(forms, client, gu
     forms.post("/cart/update", {"product_id": guide.id, "quantity": 0})
     page = client.get("/cart").get_data(as_text=True)
     assert badge(page) == 0
-    assert "Your cart is empty" in page
+    assert "Votre panier est vide" in page
 
 
 def test_remove_and_clear(forms, client, monthly, guide):
@@ -112,7 +112,7 @@ def test_remove_and_clear(forms, client, monthly, guide):
     page = client.get("/cart").get_data(as_text=True)
     assert "Votre panier a été vidé." in page
     assert badge(page) == 0
-    assert 'href="/shop">Return to Shop<' in page
+    assert 'href="/shop">Retour à la boutique<' in page
 
 
 def test_prices_and_names_come_from_the_database(db, forms, client, guide):

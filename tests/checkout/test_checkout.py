@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -98,7 +99,8 @@ def test_subscription_journey(db, payments, forms, client, customer, offer, send
     assert subscription.product_id == offer.id
     account = client.get("/account").get_data(as_text=True)
     assert "Accès à GPT 4" in account and "Actif" in account
-    assert f"Actif jusqu’au {period_end.day} " in account
+    paris_day = period_end.astimezone(ZoneInfo("Europe/Paris")).day  # dates read in Paris time
+    assert f"Actif jusqu’au {paris_day} " in account
     assert "Payée" in account
 
     # A month later: renewal.

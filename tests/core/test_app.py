@@ -44,7 +44,7 @@ def test_404_page_is_in_the_site_look(client):
     assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert "Page introuvable" in page
-    assert "Your Cart" in page and "Connect with us" in page
+    assert "Votre panier" in page and "Suivez-nous" in page
 
 
 def test_500_page_rolls_back_and_is_in_the_site_look(app, db):

@@ -1,0 +1,1 @@
+"""What a subscription gives: reading the articles reserved for subscribers."""

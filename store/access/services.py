@@ -1,0 +1,129 @@
+"""Who may read a subscriber-only article.
+
+A subscription gives access while Stripe says it is paid up (active or trialing; one set to
+cancel at the period end keeps access until that date) and, once past due, for the grace
+period the admin set (default 7 days). A deleted, unpaid or expired subscription gives none.
+"""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from store.articles.models import Article
+from store.database import utcnow
+from store.extensions import db
+from store.orders.models import Order
+from store.payments.models import Subscription, SubscriptionStatus
+from store.settings.services import grace_period_days
+
+#: paragraphs a non-subscriber reads before the offer
+TEASER_PARAGRAPHS = 2
+
+_MAYBE_ACCESS = (
+    SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.TRIALING,
+    SubscriptionStatus.PAST_DUE,
+)
+
+
+def subscription_product_ids(subscription: Subscription) -> set[int]:
+    """Every product the subscription pays for (its own, and its order's recurring lines)."""
+    ids = {subscription.product_id} if subscription.product_id else set()
+    if subscription.order is not None:
+        ids |= {
+            line.product_id
+            for line in subscription.order.lines
+            if line.interval and line.product_id
+        }
+    return ids
+
+
+def gives_access(subscription: Subscription, grace: timedelta) -> bool:
+    """True while the subscription lets its owner read subscriber-only articles."""
+    now = utcnow()
+    if subscription.status not in _MAYBE_ACCESS:
+        return False
+    if subscription.status is SubscriptionStatus.PAST_DUE:
+        return (subscription.past_due_since or now) + grace > now
+    ended = subscription.current_period_end is not None and subscription.current_period_end < now
+    return not (subscription.cancel_at_period_end and ended)
+
+
+def reader_subscriptions(user) -> list[Subscription]:
+    """The user's subscriptions that may give access, with their order lines loaded."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Subscription)
+            .options(selectinload(Subscription.order).selectinload(Order.lines))
+            .where(Subscription.user_id == user.id, Subscription.status.in_(_MAYBE_ACCESS))
+        )
+    )
+
+
+def granted_product_ids(user) -> set[int]:
+    """The subscription products the user may currently read under."""
+    grace = timedelta(days=grace_period_days())
+    granted: set[int] = set()
+    for subscription in reader_subscriptions(user):
+        if gives_access(subscription, grace):
+            granted |= subscription_product_ids(subscription)
+    return granted
+
+
+def unlocks(article: Article, product_ids: set[int]) -> bool:
+    """Whether a subscription to these products opens the article (no list: any does)."""
+    wanted = {product.id for product in article.access_products}
+    return bool(product_ids & wanted) if wanted else bool(product_ids)
+
+
+def can_read(user, article: Article) -> bool:
+    """Whether this reader sees the whole article."""
+    if not article.subscribers_only:
+        return True
+    if getattr(user, "is_authenticated", False) and getattr(user, "is_admin", False):
+        return True
+    return unlocks(article, granted_product_ids(user))
+
+
+def teaser(body: str, paragraphs: int = TEASER_PARAGRAPHS) -> str:
+    """The opening of a Markdown body: blocks up to and including its first paragraphs."""
+    kept: list[str] = []
+    seen = 0
+    for block in (body or "").split("\n\n"):
+        if not block.strip():
+            continue
+        kept.append(block)
+        if not block.lstrip().startswith("#"):
+            seen += 1
+            if seen >= paragraphs:
+                break
+    return "\n\n".join(kept)
+
+
+def unlocked_articles(subscription: Subscription) -> list[Article]:
+    """The published subscriber-only articles this subscription opens."""
+    product_ids = subscription_product_ids(subscription)
+    articles = db.session.scalars(
+        sa.select(Article)
+        .options(selectinload(Article.access_products))
+        .where(
+            Article.subscribers_only.is_(True),
+            Article.published_at.is_not(None),
+            Article.published_at <= utcnow(),
+        )
+        .order_by(Article.published_at.desc())
+    )
+    return [article for article in articles if unlocks(article, product_ids)]
+
+
+def offer_for(article: Article):
+    """The offer shown with an article: its own offer, or one that unlocks it."""
+    candidates = [article.offer] if article.offer is not None else []
+    if article.subscribers_only:
+        wanted = article.access_products
+        if wanted and article.offer not in wanted:
+            candidates = list(wanted)
+    return next((product for product in candidates if product.active), None)

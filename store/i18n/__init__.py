@@ -1,0 +1,1 @@
+"""Languages: French by default, English as the second language."""

@@ -1,0 +1,1 @@
+"""Settings the admin changes from the back office (stored in the database)."""

@@ -1,0 +1,32 @@
+"""Reading and writing back-office settings, with their defaults."""
+
+import sqlalchemy as sa
+
+from store.extensions import db
+from store.settings.models import Setting
+
+#: setting → default value
+DEFAULTS = {
+    # Days a past-due subscriber keeps reading while Stripe retries the payment.
+    "grace_period_days": "7",
+}
+
+
+def get_setting(key: str) -> str:
+    value = db.session.scalar(sa.select(Setting.value).where(Setting.key == key))
+    return value if value is not None else DEFAULTS[key]
+
+
+def set_setting(key: str, value: str) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    setting = db.session.get(Setting, key)
+    if setting is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        setting.value = value
+    db.session.flush()
+
+
+def grace_period_days() -> int:
+    return int(get_setting("grace_period_days"))
