@@ -4,7 +4,7 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from flask_babel import format_datetime, get_locale
 
 from store import config
@@ -139,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from store.i18n.views import bp as i18n_bp
     from store.ops.views import bp as ops_bp
     from store.payments.views import bp as payments_bp
+    from store.seo.views import bp as seo_bp
 
     app.register_blueprint(articles_bp)
     app.register_blueprint(catalog_bp)
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(seo_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -186,6 +188,14 @@ def register_template_helpers(app: Flask) -> None:
         if endpoint == "static" and "filename" in values:
             values.setdefault("v", static_version(values["filename"]))
 
+    def canonical_url() -> str | None:
+        """This page's one public address: path and page number, no other parameters."""
+        if request.endpoint in (None, "static") or request.view_args is None:
+            return None
+        page = request.args.get("page", 1, type=int)
+        extra = {"page": page} if page and page > 1 else {}
+        return url_for(request.endpoint, **request.view_args, **extra, _external=True)
+
     @app.context_processor
     def inject_layout():
         return {
@@ -196,6 +206,7 @@ def register_template_helpers(app: Flask) -> None:
             "current_path": request.full_path.rstrip("?"),
             "payments_enabled": is_configured(),
             "current_locale": str(get_locale() or "fr"),
+            "canonical_url": canonical_url(),
         }
 
 

@@ -8,7 +8,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from store.articles.models import Article, Comment, CommentStatus
+from store.articles.models import Article, Category, Comment, CommentStatus
 from store.database import utcnow
 from store.extensions import db
 
@@ -108,3 +108,25 @@ def submit_comment(article: Article, *, name: str, email: str, website: str, bod
     db.session.flush()
     logger.info("comment %s on article %s waits for moderation", comment.id, article.slug)
     return comment
+
+
+def neighbours(article: Article) -> tuple[Article | None, Article | None]:
+    """The published articles just before and just after this one."""
+    published = (Article.published_at.is_not(None), Article.published_at <= utcnow())
+    previous = db.session.scalar(
+        sa.select(Article)
+        .where(*published, Article.published_at < article.published_at)
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(1)
+    )
+    following = db.session.scalar(
+        sa.select(Article)
+        .where(*published, Article.published_at > article.published_at)
+        .order_by(Article.published_at, Article.id)
+        .limit(1)
+    )
+    return previous, following
+
+
+def get_category(slug: str) -> Category | None:
+    return db.session.scalar(sa.select(Category).where(Category.slug == slug))

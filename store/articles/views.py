@@ -9,8 +9,10 @@ from flask_login import current_user
 from store.access import services as access
 from store.articles import services
 from store.articles.forms import CommentForm
+from store.articles.models import Article
 from store.catalog.services import active_products, headline_offer
 from store.extensions import db, limiter
+from store.seo.services import article_json_ld
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +52,14 @@ def _render_article(article, form, status=200):
     readable = access.can_read(current_user, article)
     # A reader without access gets the opening only: the rest never reaches the page.
     body = article.body if readable else access.teaser(article.body)
+    previous, following = services.neighbours(article)
     return (
         render_template(
             "articles/detail.html",
             article=article,
+            previous=previous,
+            next=following,
+            json_ld=article_json_ld(article, current_app.config["SITE_NAME"]),
             readable=readable,
             offer=access.offer_for(article),
             body_html=services.render_markdown(body),
@@ -62,6 +68,21 @@ def _render_article(article, form, status=200):
         ),
         status,
     )
+
+
+@bp.get("/category/<slug>")
+def category(slug: str):
+    """The published articles of one category, newest first."""
+    found = services.get_category(slug)
+    if found is None:
+        abort(404)
+    articles = db.paginate(
+        services.published_articles_query().where(Article.category_id == found.id),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["ARTICLES_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("articles/category.html", category=found, articles=articles)
 
 
 @bp.get("/articles/<slug>")

@@ -1,9 +1,10 @@
 """The shop: every product on sale, and one product's page."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from store.catalog import services
 from store.extensions import db
+from store.seo.services import product_json_ld
 
 bp = Blueprint("catalog", __name__, url_prefix="/shop")
 
@@ -28,4 +29,8 @@ def detail(slug: str):
     product = services.get_active_product(slug)
     if product is None:
         abort(404, description="This product is not on sale.")
-    return render_template("catalog/detail.html", product=product)
+    return render_template(
+        "catalog/detail.html",
+        product=product,
+        json_ld=product_json_ld(product, current_app.config["SITE_NAME"]),
+    )
