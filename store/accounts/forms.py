@@ -3,21 +3,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from store.forms import strip
+from store.forms import email_field, strip
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Email(_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = email_field()
     password = PasswordField(
         _l("Password"),
         validators=[

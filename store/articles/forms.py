@@ -4,10 +4,10 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from store.forms import strip
+from store.forms import email_field
 
 
 def http_url(form, field) -> None:
@@ -32,15 +32,7 @@ class CommentForm(FlaskForm):
             Length(max=80, message=_l("Keep your name under 80 characters.")),
         ],
     )
-    email = EmailField(
-        _l("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Email(_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = email_field()
     website = URLField(
         _l("Website"),
         validators=[Optional(), Length(max=300), http_url],
