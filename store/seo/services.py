@@ -5,7 +5,6 @@ from flask import url_for
 from store.access.services import offer_for
 from store.articles.models import Article
 from store.catalog.models import Product
-from store.money import format_money
 
 
 def _site(site_name: str) -> dict:
@@ -78,7 +77,3 @@ def product_json_ld(product: Product, site_name: str) -> dict:
         "brand": {"@type": "Brand", "name": site_name},
         "offers": product_offer(product),
     }
-
-
-def price_text(product: Product) -> str:
-    return format_money(product.price_cents, product.currency)
