@@ -84,6 +84,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The search table and index live outside the models' metadata: autogenerate ignores them.
+    from store.search.schema import include_object
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

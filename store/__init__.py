@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_page_cache(app)
     return app
 
 
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from store.i18n.views import bp as i18n_bp
     from store.ops.views import bp as ops_bp
     from store.payments.views import bp as payments_bp
+    from store.search.views import bp as search_bp
     from store.seo.views import bp as seo_bp
 
     app.register_blueprint(articles_bp)
@@ -151,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(seo_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -208,6 +211,13 @@ def register_template_helpers(app: Flask) -> None:
             "current_locale": str(get_locale() or "fr"),
             "canonical_url": canonical_url(),
         }
+
+
+def register_page_cache(app: Flask) -> None:
+    """Public pages rendered once every few seconds for anonymous visitors."""
+    from store.ops.page_cache import register_page_cache as register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:

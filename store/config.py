@@ -68,6 +68,8 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "CART_MAX_QUANTITY": int(os.environ.get("CART_MAX_QUANTITY", "10")),
         "ARTICLES_PER_PAGE": 10,
+        #: how long an anonymous visitor's public page may be served from the cache (0: off)
+        "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "10")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
@@ -93,6 +95,9 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         ],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 500,
+        # Fast levels: a page compresses in ~0.07 ms instead of ~0.25 ms, ~10 % larger.
+        "COMPRESS_BR_LEVEL": 1,
+        "COMPRESS_LEVEL": 1,
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if not development else "text"),
         # Stripe (test mode). Without a secret key the store runs but takes no payment.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),

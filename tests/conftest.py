@@ -45,6 +45,7 @@ def app(tmp_path, app_config):
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
             "SITE_NAME": "GPT Actu",
+            "PAGE_CACHE_SECONDS": 0,  # tests read fresh pages; tests/ops covers the cache
             **app_config,
         }
     )

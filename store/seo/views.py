@@ -48,8 +48,6 @@ def sitemap():
 def robots():
     """Keep crawlers out of the private parts; point them at the sitemap."""
     lines = ["User-agent: *"]
-    lines += [
-        f"Disallow: {path}" for path in ("/admin", "/account", "/cart", "/checkout", "/search")
-    ]
+    lines += [f"Disallow: {path}" for path in ("/admin", "/account", "/checkout", "/search")]
     lines.append(f"Sitemap: {url_for('seo.sitemap', _external=True)}")
     return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

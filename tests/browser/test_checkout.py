@@ -19,7 +19,7 @@ def test_subscribe_from_the_article_and_see_it_on_the_account(
 
     page.goto(ARTICLE_URL)
     page.locator("aside.offer").get_by_role(
-        "button", name="Ajouter « Accès à GPT 4 » au panier"
+        "button", name="Ajouter au panier : Accès à GPT 4"
     ).click()
     expect(page.get_by_test_id("cart-count")).to_have_text("1")
 

@@ -13,7 +13,7 @@ def test_add_the_offer_from_the_article_then_empty_the_cart(page, live_server, s
 
     offer = page.locator("aside.offer")
     expect(offer).to_contain_text("Accès à GPT 4 dès aujourd'hui pour 7€")
-    offer.get_by_role("button", name="Ajouter « Accès à GPT 4 » au panier").click()
+    offer.get_by_role("button", name="Ajouter au panier : Accès à GPT 4").click()
 
     expect(page.locator(".flash-success")).to_contain_text("a été ajouté à votre panier")
     expect(page.get_by_test_id("cart-count")).to_have_text("1")
@@ -29,7 +29,9 @@ def test_add_the_offer_from_the_article_then_empty_the_cart(page, live_server, s
     expect(page.locator("table.cart-table")).to_contain_text("7,00\xa0€ / mois")
     screenshot("cart")
 
-    page.locator("table.cart-table").get_by_role("button", name="Retirer « Accès à GPT 4 »").click()
+    page.locator("table.cart-table").get_by_role(
+        "button", name="Retirer du panier : Accès à GPT 4"
+    ).click()
     expect(page.locator("main")).to_contain_text("Votre panier est vide")
     expect(page.get_by_test_id("cart-count")).to_have_text("0")
     screenshot("cart-empty")
@@ -49,7 +51,7 @@ def test_the_side_cart_works_on_a_phone_without_javascript(browser, live_server,
     )
     page = context.new_page()
     page.goto("/shop")
-    page.get_by_role("button", name="Ajouter « Accès à GPT 4 » au panier").first.click()
+    page.get_by_role("button", name="Ajouter au panier : Accès à GPT 4").first.click()
     expect(page.get_by_test_id("cart-count")).to_have_text("1")
     page.locator("summary.cart-toggle").click()
     expect(page.locator(".side-cart-panel")).to_contain_text("Accès à GPT 4")

@@ -1,0 +1,133 @@
+"""The database objects behind the article search, defined once for migrations and `create_all`.
+
+SQLite: an external-content FTS5 table `article_fts` (title, excerpt, body) whose rowid is the
+article id, filled by triggers on `article`. The `unicode61 remove_diacritics 2` tokenizer folds
+case and accents, so "differend" finds "différend".
+
+PostgreSQL: a GIN expression index over `SEARCH_DOCUMENT`, a weighted tsvector in the text search
+configuration `store_french`: French stemming, and accents folded by `unaccent` when the
+extension can be installed (otherwise a plain copy of `french`, without folding).
+
+Subscriber-only articles are searched on their title and excerpt only: their body is never
+indexed (an empty string stands in for it), so a search cannot reveal words of paid text.
+
+A batch migration on `article` (SQLite copies and renames the table) drops its triggers: such a
+migration must call `create_search_objects` again afterwards.
+"""
+
+import sqlalchemy as sa
+
+from store.articles.models import Article
+
+#: the PostgreSQL text search configuration of the documents and the queries
+PG_CONFIG = "store_french"
+#: the PostgreSQL index over `SEARCH_DOCUMENT`
+PG_INDEX = "ix_article_search"
+#: the SQLite FTS5 table (its shadow tables are named article_fts_*)
+FTS_TABLE = "article_fts"
+
+#: the weighted document searched on PostgreSQL; queries repeat it verbatim so that the planner
+#: uses the expression index (the configuration name is a literal, never a bound parameter)
+SEARCH_DOCUMENT = (
+    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(title, '')), 'A')"
+    f" || setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(excerpt, '')), 'B')"
+    f" || setweight(to_tsvector('{PG_CONFIG}'::regconfig,"
+    " CASE WHEN subscribers_only THEN '' ELSE coalesce(body, '') END), 'C')"
+)
+
+# SQLite: what the FTS table holds for an article row (an empty body when subscriber-only).
+# An external-content table must be told the old values to remove a row, hence the 'delete'.
+_SQLITE_INSERT_NEW = (
+    "INSERT INTO article_fts(rowid, title, excerpt, body) VALUES (new.id, new.title,"
+    " new.excerpt, CASE WHEN new.subscribers_only THEN '' ELSE new.body END);"
+)
+_SQLITE_DELETE_OLD = (
+    "INSERT INTO article_fts(article_fts, rowid, title, excerpt, body) VALUES ('delete', old.id,"
+    " old.title, old.excerpt, CASE WHEN old.subscribers_only THEN '' ELSE old.body END);"
+)
+
+CREATE_STATEMENTS: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5(title, excerpt, body,"
+        " content='article', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER IF NOT EXISTS article_fts_insert AFTER INSERT ON article"
+        f" BEGIN {_SQLITE_INSERT_NEW} END",
+        "CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON article"
+        f" BEGIN {_SQLITE_DELETE_OLD} END",
+        "CREATE TRIGGER IF NOT EXISTS article_fts_update"
+        " AFTER UPDATE OF id, title, excerpt, body, subscribers_only ON article"
+        f" BEGIN {_SQLITE_DELETE_OLD} {_SQLITE_INSERT_NEW} END",
+        # The articles already there (a migration on a live database); never 'rebuild', which
+        # would read the subscriber-only bodies back from the article table.
+        "INSERT INTO article_fts(rowid, title, excerpt, body) SELECT id, title, excerpt,"
+        " CASE WHEN subscribers_only THEN '' ELSE body END FROM article",
+    ],
+    "postgresql": [
+        # unaccent is a trusted extension (PostgreSQL 13+): the database owner may install it.
+        # Without it, the configuration is a plain copy of 'french' (no accent folding).
+        """DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'store_french') THEN
+    BEGIN
+      CREATE EXTENSION IF NOT EXISTS unaccent;
+      CREATE TEXT SEARCH CONFIGURATION store_french (COPY = french);
+      ALTER TEXT SEARCH CONFIGURATION store_french
+        ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem;
+    EXCEPTION WHEN OTHERS THEN
+      CREATE TEXT SEARCH CONFIGURATION store_french (COPY = french);
+    END;
+  END IF;
+END $$""",
+        f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON article USING gin (({SEARCH_DOCUMENT}))",
+    ],
+}
+
+DROP_STATEMENTS: dict[str, list[str]] = {
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS article_fts_insert",
+        "DROP TRIGGER IF EXISTS article_fts_delete",
+        "DROP TRIGGER IF EXISTS article_fts_update",
+        f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    ],
+    "postgresql": [
+        f"DROP INDEX IF EXISTS {PG_INDEX}",
+        f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}",
+    ],
+}
+
+
+def create_search_objects(connection: sa.Connection) -> None:
+    """Create (and fill) the search table or index on this connection's database."""
+    for statement in CREATE_STATEMENTS.get(connection.dialect.name, []):
+        connection.execute(sa.DDL(statement))
+
+
+def drop_search_objects(connection: sa.Connection) -> None:
+    """Drop what `create_search_objects` created."""
+    for statement in DROP_STATEMENTS.get(connection.dialect.name, []):
+        connection.execute(sa.DDL(statement))
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: the search objects live outside the models' metadata."""
+    if (
+        type_ == "table"
+        and name is not None
+        and (name == FTS_TABLE or name.startswith("article_fts_"))
+    ):
+        return False
+    return not (type_ == "index" and name == PG_INDEX)
+
+
+# `create_all` (the tests) builds the same objects as the migration, from the same statements.
+for _dialect, _statements in CREATE_STATEMENTS.items():
+    for _statement in _statements:
+        sa.event.listen(
+            Article.__table__, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect)
+        )
+# The FTS table outlives `drop_all` otherwise (the triggers and the index go with the table).
+sa.event.listen(
+    Article.__table__,
+    "before_drop",
+    sa.DDL(f"DROP TABLE IF EXISTS {FTS_TABLE}").execute_if(dialect="sqlite"),
+)

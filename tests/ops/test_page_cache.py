@@ -1,0 +1,69 @@
+"""The public pages are cached briefly for anonymous visitors, never for anybody else."""
+
+import re
+
+import pytest
+
+from store.catalog.models import Billing
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def app_config():
+    return {"PAGE_CACHE_SECONDS": 60}
+
+
+@pytest.fixture
+def demo(app):
+    """The demo content, loaded without keeping an app context (each request gets its own,
+    as in production)."""
+    from store.extensions import db
+    from store.seed import load_demo_content
+
+    with app.app_context():
+        load_demo_content()
+        db.session.commit()
+
+
+def test_anonymous_visitors_share_the_page_but_not_the_token(app, demo):
+    first, second = app.test_client(), app.test_client()
+    miss = first.get("/shop")
+    hit = second.get("/shop")
+    assert (miss.headers["X-Page-Cache"], hit.headers["X-Page-Cache"]) == ("miss", "hit")
+    assert TOKEN.sub("", miss.get_data(as_text=True)) == TOKEN.sub("", hit.get_data(as_text=True))
+    tokens = set(TOKEN.findall(miss.get_data(as_text=True))) | set(
+        TOKEN.findall(hit.get_data(as_text=True))
+    )
+    assert len(tokens) == 2  # each visitor has their own token…
+
+    # …and it works: the cached page's form adds to the cart.
+    token = TOKEN.search(hit.get_data(as_text=True)).group(1)
+    response = second.post("/cart/add", data={"csrf_token": token, "product_id": 1})
+    assert response.status_code == 303
+    assert 'data-testid="cart-count">1<' in second.get("/shop").get_data(as_text=True)
+
+
+def test_a_visitor_with_a_cart_or_a_login_gets_a_fresh_page(app, seeded, forms, client, login_as):
+    app.test_client().get("/shop")  # fills the cache
+    forms.post("/cart/add", {"product_id": 1})
+    page = client.get("/shop")
+    assert "X-Page-Cache" not in page.headers
+    assert 'data-testid="cart-count">1<' in page.get_data(as_text=True)
+
+    login_as("client@example.org", admin=False)
+    assert "X-Page-Cache" not in client.get("/").headers
+
+
+def test_the_cache_expires(app, db, seeded, create_product):
+    app.test_client().get("/shop")
+    create_product(name="Nouvelle offre", billing=Billing.MONTHLY)
+    assert "Nouvelle offre" not in app.test_client().get("/shop").get_data(as_text=True)
+    app.config["PAGE_CACHE_SECONDS"] = 0.000001
+    assert "Nouvelle offre" in app.test_client().get("/shop").get_data(as_text=True)
+
+
+def test_each_language_has_its_own_copy(app, demo):
+    app.test_client().get("/shop")
+    english = app.test_client().get("/shop", headers={"Accept-Language": "en"})
+    assert "Add to cart" in english.get_data(as_text=True)
