@@ -165,7 +165,6 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
-    from store.cart.forms import AddToCartForm, RemoveFromCartForm
     from store.cart.views import current_cart
     from store.money import format_money, format_price
     from store.payments.stripe_gateway import is_configured
@@ -204,8 +203,6 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "site_name": app.config["SITE_NAME"],
             "cart": current_cart(),
-            "add_form": AddToCartForm(formdata=None),
-            "remove_form": RemoveFromCartForm(formdata=None),
             "current_path": request.full_path.rstrip("?"),
             "payments_enabled": is_configured(),
             "current_locale": str(get_locale() or "fr"),

@@ -69,9 +69,7 @@ def _apply(form, change) -> object:
 @bp.get("")
 def view():
     """The full cart page: lines, quantities, totals."""
-    return render_template(
-        "cart/view.html", update_form=UpdateCartForm(), clear_form=ClearCartForm()
-    )
+    return render_template("cart/view.html")
 
 
 @bp.post("/add")
