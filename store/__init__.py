@@ -4,7 +4,7 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Flask, request, url_for
+from flask import Flask, abort, request, url_for
 from flask_babel import format_datetime, get_locale
 
 from store import config
@@ -78,6 +78,19 @@ def register_security(app: Flask) -> None:
         strict_transport_security=True,
     )
     Compress(app)
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No text the store keeps may hold a NUL (PostgreSQL refuses it): say so with a 400.
+        if request.endpoint == "payments.webhook":
+            return  # the raw body is for the signature check; it is JSON, checked there
+        values = [request.path]
+        values += [value for _, listed in request.args.lists() for value in listed]
+        if request.method == "POST":
+            values += [value for _, listed in request.form.lists() for value in listed]
+        if any("\x00" in value for value in values):
+            abort(400, description="NUL character in the request")
+
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -131,6 +144,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach each feature's blueprint."""
+    from werkzeug.routing import IntegerConverter
+
+    from store.urls import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        """`<id:…>`: a row id, 1 to 2**31-1; anything else is a 404 before any query."""
+
+        def __init__(self, url_map, *args, **kwargs):
+            super().__init__(url_map, min=1, max=MAX_ID)
+
+    app.url_map.converters["id"] = IdConverter
     from store.accounts.views import bp as accounts_bp
     from store.admin.views import bp as admin_bp
     from store.articles.views import bp as articles_bp
@@ -168,6 +192,7 @@ def register_template_helpers(app: Flask) -> None:
     from store.cart.views import current_cart
     from store.money import format_money, format_price
     from store.payments.stripe_gateway import is_configured
+    from store.urls import page_number
 
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_price, "price")
@@ -194,7 +219,7 @@ def register_template_helpers(app: Flask) -> None:
         """This page's one public address: path and page number, no other parameters."""
         if request.endpoint in (None, "static") or request.view_args is None:
             return None
-        page = request.args.get("page", 1, type=int)
+        page = page_number(request.args.get("page"))
         extra = {"page": page} if page and page > 1 else {}
         return url_for(request.endpoint, **request.view_args, **extra, _external=True)
 

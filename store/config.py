@@ -77,6 +77,10 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "5 per minute;50 per day"),
         "COMMENT_LIMIT": os.environ.get("COMMENT_LIMIT", "5 per minute;50 per day"),
         "CHECKOUT_LIMIT": os.environ.get("CHECKOUT_LIMIT", "10 per minute"),
+        #: host names the store answers to (comma-separated); others get a 400
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()]
+        if os.environ.get("TRUSTED_HOSTS")
+        else None,
         #: how many proxies (load balancer, nginx) stand in front: trust that many X-Forwarded-*
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "REMEMBER_COOKIE_HTTPONLY": True,

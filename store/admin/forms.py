@@ -117,6 +117,10 @@ class ArticleForm(FlaskForm):
         validators=[Optional()],
     )
 
+    def validate_published_at(self, field) -> None:
+        if field.data and not 1970 <= field.data.year <= 2999:
+            raise ValidationError(_l("Enter a date between 1970 and 2999."))
+
     def published_at_utc(self) -> datetime | None:
         value = self.published_at.data
         return value.replace(tzinfo=PARIS).astimezone(UTC) if value else None

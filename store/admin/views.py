@@ -1,6 +1,7 @@
 """The back office. Every route here requires an admin (see `require_admin`)."""
 
 import logging
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -27,6 +28,7 @@ from store.orders.models import Order, OrderStatus
 from store.payments import stripe_gateway
 from store.payments.models import Payment, Subscription, SubscriptionStatus
 from store.settings.services import grace_period_days, set_setting
+from store.urls import page_number, safe_next, valid_id
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def require_admin():
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number(request.args.get("page"))
 
 
 def _confirm(message: str, action_label: str):
@@ -65,8 +67,14 @@ def _confirm(message: str, action_label: str):
         action_label=action_label,
         fields=fields,
         action_url=request.path,
-        back_url=request.referrer or url_for("admin.dashboard"),
+        back_url=safe_next(_same_site_referrer(), url_for("admin.dashboard")),
     )
+
+
+def _same_site_referrer() -> str | None:
+    """The path of the page the admin came from, when it is on this site."""
+    referrer = urlsplit(request.referrer or "")
+    return referrer.path if referrer.netloc == request.host else None
 
 
 # --- dashboard -------------------------------------------------------------------------
@@ -88,8 +96,13 @@ def products():
     status = request.args.get("status", "all")
     query = sa.select(Product).order_by(Product.position, Product.id)
     if q:
-        pattern = f"%{q}%"
-        query = query.where(sa.or_(Product.name.ilike(pattern), Product.slug.ilike(pattern)))
+        # autoescape: a typed % or _ is searched for, not used as a wildcard
+        query = query.where(
+            sa.or_(
+                Product.name.icontains(q, autoescape=True),
+                Product.slug.icontains(q, autoescape=True),
+            )
+        )
     if status == "active":
         query = query.where(Product.active.is_(True))
     elif status == "archived":
@@ -158,7 +171,7 @@ def product_new():
     return _product_form_page(form, None, 400 if request.method == "POST" else 200)
 
 
-@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>", methods=["GET", "POST"])
 def product_edit(product_id: int):
     """Edit a product."""
     product = db.get_or_404(Product, product_id)
@@ -179,7 +192,7 @@ def product_edit(product_id: int):
     return _product_form_page(form, product, 400 if request.method == "POST" else 200)
 
 
-@bp.post("/products/<int:product_id>/archive")
+@bp.post("/products/<id:product_id>/archive")
 def product_archive(product_id: int):
     """Take a product off sale (it stays on past orders)."""
     product = db.get_or_404(Product, product_id)
@@ -200,7 +213,7 @@ def product_archive(product_id: int):
     return redirect(url_for("admin.products"), code=303)
 
 
-@bp.post("/products/<int:product_id>/restore")
+@bp.post("/products/<id:product_id>/restore")
 def product_restore(product_id: int):
     """Put an archived product back on sale."""
     product = db.get_or_404(Product, product_id)
@@ -211,7 +224,7 @@ def product_restore(product_id: int):
     return redirect(url_for("admin.products"), code=303)
 
 
-@bp.post("/products/<int:product_id>/delete")
+@bp.post("/products/<id:product_id>/delete")
 def product_delete(product_id: int):
     """Delete a product that was never ordered; one with orders can only be archived."""
     product = db.get_or_404(Product, product_id)
@@ -230,7 +243,7 @@ def product_delete(product_id: int):
     return redirect(url_for("admin.products"), code=303)
 
 
-@bp.post("/products/<int:product_id>/sync")
+@bp.post("/products/<id:product_id>/sync")
 def product_sync(product_id: int):
     """Retry the Stripe sync of one product."""
     product = db.get_or_404(Product, product_id)
@@ -255,7 +268,7 @@ def articles():
         Article.published_at.desc().nulls_first(), Article.id.desc()
     )
     if q:
-        query = query.where(Article.title.ilike(f"%{q}%"))
+        query = query.where(Article.title.icontains(q, autoescape=True))
     if status == "published":
         query = query.where(Article.published_at <= now)
     elif status == "scheduled":
@@ -275,6 +288,9 @@ def articles():
 
 def _article_form(article: Article | None = None) -> ArticleForm:
     form = ArticleForm(obj=article)
+    if not isinstance(form.category.data, str):
+        # Without a typed value WTForms takes article.category, a Category, not its name.
+        form.category.data = article.category.name if article and article.category else ""
     offers = db.session.scalars(sa.select(Product).order_by(Product.position, Product.id))
     offers = list(offers)
     form.offer_id.choices = [SelectChoice("0", _("No offer"))] + [
@@ -339,14 +355,14 @@ def article_new():
     return _save_article(_article_form(), None)
 
 
-@bp.route("/articles/<int:article_id>", methods=["GET", "POST"])
+@bp.route("/articles/<id:article_id>", methods=["GET", "POST"])
 def article_edit(article_id: int):
     """Edit an article."""
     article = db.get_or_404(Article, article_id)
     return _save_article(_article_form(article), article)
 
 
-@bp.post("/articles/<int:article_id>/publish")
+@bp.post("/articles/<id:article_id>/publish")
 def article_publish(article_id: int):
     """Publish now."""
     article = db.get_or_404(Article, article_id)
@@ -356,7 +372,7 @@ def article_publish(article_id: int):
     return redirect(url_for("admin.articles"), code=303)
 
 
-@bp.post("/articles/<int:article_id>/unpublish")
+@bp.post("/articles/<id:article_id>/unpublish")
 def article_unpublish(article_id: int):
     """Back to draft: the article leaves the site."""
     article = db.get_or_404(Article, article_id)
@@ -372,7 +388,7 @@ def article_unpublish(article_id: int):
     return redirect(url_for("admin.articles"), code=303)
 
 
-@bp.post("/articles/<int:article_id>/delete")
+@bp.post("/articles/<id:article_id>/delete")
 def article_delete(article_id: int):
     """Delete an article and its comments."""
     article = db.get_or_404(Article, article_id)
@@ -432,7 +448,7 @@ def comments():
 def comments_moderate():
     """Approve, mark as spam or delete the ticked comments."""
     action = request.form.get("action", "")
-    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    ids = [number for value in request.form.getlist("ids") if (number := valid_id(value))]
     back = url_for("admin.comments", status=request.form.get("status", "pending"))
     if action not in (*services.MODERATION_ACTIONS, "delete"):
         flash(_("Choose what to do with the comments."), "error")
@@ -460,7 +476,12 @@ def orders():
     status = request.args.get("status", "")
     query = sa.select(Order).order_by(Order.created_at.desc(), Order.id.desc())
     if q:
-        query = query.where(sa.or_(Order.email.ilike(f"%{q}%"), Order.number.ilike(f"%{q}%")))
+        query = query.where(
+            sa.or_(
+                Order.email.icontains(q, autoescape=True),
+                Order.number.icontains(q, autoescape=True),
+            )
+        )
     if status in {s.value for s in OrderStatus}:
         query = query.where(Order.status == OrderStatus(status))
     page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
@@ -469,7 +490,7 @@ def orders():
     )
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 def order_detail(order_id: int):
     """One order: lines, payments, Stripe ids."""
     order = db.get_or_404(Order, order_id)
@@ -500,7 +521,7 @@ def subscriptions():
     )
 
 
-@bp.get("/subscriptions/<int:subscription_id>")
+@bp.get("/subscriptions/<id:subscription_id>")
 def subscription_detail(subscription_id: int):
     """One subscription with its payments and the cancel/resume actions."""
     subscription = db.get_or_404(Subscription, subscription_id)
@@ -561,13 +582,13 @@ def _set_cancel(subscription_id: int, cancel: bool):
     return redirect(back, code=303)
 
 
-@bp.post("/subscriptions/<int:subscription_id>/cancel")
+@bp.post("/subscriptions/<id:subscription_id>/cancel")
 def subscription_cancel(subscription_id: int):
     """Ask Stripe to cancel at the period end."""
     return _set_cancel(subscription_id, True)
 
 
-@bp.post("/subscriptions/<int:subscription_id>/resume")
+@bp.post("/subscriptions/<id:subscription_id>/resume")
 def subscription_resume(subscription_id: int):
     """Ask Stripe to keep renewing a subscription set to cancel."""
     return _set_cancel(subscription_id, False)

@@ -13,6 +13,7 @@ from store.articles.models import Article
 from store.catalog.services import active_products, headline_offer
 from store.extensions import db, limiter
 from store.seo.services import article_json_ld
+from store.urls import page_number
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ FRONT_PAGE_OFFERS = 6
 @bp.get("/")
 def index():
     """Front page: the latest articles, the offer banner and the shop's offers."""
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     articles = db.paginate(
         services.published_articles_query(),
         page=page,
@@ -63,7 +64,7 @@ def _render_article(article, form, status=200):
             readable=readable,
             offer=access.offer_for(article),
             body_html=services.render_markdown(body),
-            comments=services.approved_comments(article, request.args.get("comments", 1, type=int)),
+            comments=services.approved_comments(article, page_number(request.args.get("comments"))),
             form=form,
         ),
         status,
@@ -78,7 +79,7 @@ def category(slug: str):
         abort(404)
     articles = db.paginate(
         services.published_articles_query().where(Article.category_id == found.id),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args.get("page")),
         per_page=current_app.config["ARTICLES_PER_PAGE"],
         error_out=False,
     )

@@ -114,9 +114,31 @@ def load_cart(session: MutableMapping, max_quantity: int) -> Cart:
         kept[product_id] = quantity
         cart.lines.append(CartLine(product, quantity))
     cart.lines.sort(key=lambda line: (line.product.position, line.product.id))
+    _drop_conflicting_lines(cart, kept)
     if kept != items:
         write_items(session, kept)
     return cart
+
+
+def _drop_conflicting_lines(cart: Cart, kept: dict[int, int]) -> None:
+    """Products edited since they were added may no longer go together (another currency,
+    monthly next to yearly): keep the first line, drop the others with a notice."""
+    fitting = Cart()
+    for line in cart.lines:
+        try:
+            _check_fits(fitting, line.product)
+        except CartError:
+            kept.pop(line.product.id, None)
+            cart.notices.append(
+                _(
+                    "“%(name)s” was removed from your cart: it can no longer be bought together "
+                    "with the rest of it.",
+                    name=line.product.name,
+                )
+            )
+            continue
+        fitting.lines.append(line)
+    cart.lines = fitting.lines
 
 
 def _check_fits(cart: Cart, product: Product) -> None:

@@ -17,7 +17,7 @@ from store.cart import services
 from store.cart.forms import AddToCartForm, ClearCartForm, RemoveFromCartForm, UpdateCartForm
 from store.catalog.models import Product
 from store.extensions import db
-from store.urls import safe_next
+from store.urls import safe_next, valid_id
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
@@ -47,7 +47,7 @@ def _flash_errors(form) -> None:
 
 
 def _product_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if valid_id(product_id) else None
     if product is None:
         abort(404, description="This product does not exist.")
     return product

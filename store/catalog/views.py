@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from store.catalog import services
 from store.extensions import db
 from store.seo.services import product_json_ld
+from store.urls import page_number
 
 bp = Blueprint("catalog", __name__, url_prefix="/shop")
 
@@ -16,7 +17,7 @@ def index():
     """List every active product with its price and an add-to-cart button."""
     page = db.paginate(
         services.active_products_query(),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args.get("page")),
         per_page=PRODUCTS_PER_PAGE,
         error_out=False,
     )

@@ -64,7 +64,8 @@ def _cache_key() -> tuple | None:
         return None
     if session.get(CART_KEY) or session.get("_flashes") or current_user.is_authenticated:
         return None
-    return (request.full_path, str(get_locale()))
+    # The host is part of the key: pages hold absolute links (canonical, og:url) built from it.
+    return (request.host, request.full_path, str(get_locale()))
 
 
 def register_page_cache(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template, request
 
 from store.search import services
+from store.urls import page_number
 
 bp = Blueprint("search", __name__)
 
@@ -10,7 +11,7 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 def results():
     """Published articles matching `q`, most relevant first, ten a page."""
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     try:
         found = services.search_articles(request.args.get("q", ""), page=page)
     except services.PageOutOfRange:
