@@ -61,6 +61,7 @@ def subscribe(db, user, product, **fields):
 def test_a_visitor_reads_the_opening_then_gets_the_offer(client, premium):
     page = page_of(client, premium)
     assert "Enquête exclusive" in page and "Premier paragraphe ouvert à tous." in page
+    assert "Le chapô de l’enquête." in page
     assert "Deuxième paragraphe, encore visible." in page
     assert "RÉSERVÉ-AUX-ABONNÉS" not in page and "SECRÈTE" not in page  # not even hidden
     assert "Cet article est réservé aux abonnés" in page
