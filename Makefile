@@ -6,9 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-FLASK := $(BIN)/flask --app app
 # A local run: a development SECRET_KEY is generated into instance/, cookies work over http.
-export STORE_ENV ?= development
+FLASK := STORE_ENV=$${STORE_ENV:-development} $(BIN)/flask --app app
 
 .PHONY: run test install install-test translations lint seed clean
 

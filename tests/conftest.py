@@ -38,7 +38,10 @@ def app_config():
 
 
 @pytest.fixture
-def app(tmp_path, app_config):
+def app(tmp_path, app_config, monkeypatch):
+    # Production defaults (Secure cookies…) whatever the shell exports; tests that need
+    # development set STORE_ENV themselves.
+    monkeypatch.delenv("STORE_ENV", raising=False)
     app = create_app(
         {
             "TESTING": True,
