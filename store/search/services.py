@@ -271,7 +271,7 @@ def search_articles(text: str | None, page: int = 1) -> SearchPage:
         return SearchPage(query="", items=[], total=0, page=1)
     backend = _BACKENDS.get(db.engine.dialect.name)
     if backend is None:
-        raise NotImplementedError(f"no full-text search for {db.engine.dialect.name}")
+        raise RuntimeError(f"search supports SQLite and PostgreSQL, not {db.engine.dialect.name}")
     total, rows = backend(query, page)
     items = [
         SearchResult(
