@@ -230,3 +230,49 @@ def test_static_files_are_cache_busted_cached_and_compressed(client, seeded):
     assert response.headers["Content-Encoding"] == "gzip"
     html = client.get("/", headers={"Accept-Encoding": "br, gzip"})
     assert html.headers["Content-Encoding"] in ("br", "gzip")
+
+
+def redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+def test_rate_limits_can_live_in_redis(tmp_path, monkeypatch):
+    """With RATELIMIT_STORAGE_URI=redis://…, the counters are in Redis, where every worker and
+    host sees them (in memory, each worker would count on its own)."""
+    import uuid
+
+    import redis
+
+    monkeypatch.delenv("STORE_ENV", raising=False)
+    prefix = f"store-test-{uuid.uuid4().hex}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.db'}",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+            "RATELIMIT_KEY_PREFIX": prefix,
+            "LOGIN_LIMIT_PER_IP": "3 per minute",
+            "WTF_CSRF_ENABLED": False,
+            "PAGE_CACHE_SECONDS": 0,
+        }
+    )
+    from store.extensions import db
+
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    attempt = {"email": "x@example.org", "password": "nope"}
+    statuses = [client.post("/account/login", data=attempt).status_code for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]
+    server = redis.Redis(host="127.0.0.1", port=6379)
+    keys = server.keys(f"*{prefix}*")
+    assert keys, "no rate-limit counter in Redis"
+    server.delete(*keys)
