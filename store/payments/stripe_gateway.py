@@ -263,6 +263,8 @@ def verify_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
         stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=300)
     except stripe.SignatureVerificationError as error:
         raise BadSignature(str(error)) from error
+    if b"\\u0000" in payload:
+        raise BadSignature("event holds a NUL character")  # no database can store it
     try:
         event = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

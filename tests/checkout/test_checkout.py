@@ -331,7 +331,8 @@ def test_the_same_event_from_many_threads_is_applied_once(
 
 
 @pytest.mark.parametrize(
-    "case", ["no-signature", "bad-signature", "wrong-secret", "malformed-json", "no-secret"]
+    "case",
+    ["no-signature", "bad-signature", "wrong-secret", "malformed-json", "no-secret", "nul"],
 )
 def test_bad_webhooks_are_refused_and_write_nothing(app, db, client, payments, case):
     event = {"id": "evt_test_1", "type": "invoice.paid", "data": {"object": {"id": "in_1"}}}
@@ -348,6 +349,9 @@ def test_bad_webhooks_are_refused_and_write_nothing(app, db, client, payments, c
         headers["Stripe-Signature"] = payments.sign(payload, payments.webhook_secret)
     elif case == "no-secret":
         app.config["STRIPE_WEBHOOK_SECRET"] = ""
+    elif case == "nul":  # signed, but no database can store a NUL character
+        payload = payments.event_payload({**event, "id": "evt_test_\x00"})
+        headers["Stripe-Signature"] = payments.sign(payload, payments.webhook_secret)
     response = client.post("/stripe/webhook", data=payload, headers=headers)
     assert response.status_code == 400
     assert count(db, WebhookEvent) == 0
