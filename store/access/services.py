@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from store.articles.models import Article
+from store.articles.services import is_published
 from store.database import utcnow
 from store.extensions import db
 from store.orders.models import Order
@@ -109,11 +110,7 @@ def unlocked_articles(subscription: Subscription) -> list[Article]:
     articles = db.session.scalars(
         sa.select(Article)
         .options(selectinload(Article.access_products))
-        .where(
-            Article.subscribers_only.is_(True),
-            Article.published_at.is_not(None),
-            Article.published_at <= utcnow(),
-        )
+        .where(Article.subscribers_only.is_(True), is_published())
         .order_by(Article.published_at.desc())
     )
     return [article for article in articles if unlocks(article, product_ids)]

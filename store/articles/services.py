@@ -57,12 +57,17 @@ def render_markdown(text: str) -> Markup:
     return Markup(clean)  # nosec B704
 
 
+def is_published():
+    """SQL condition: the article has a publication date, and it has come."""
+    return sa.and_(Article.published_at.is_not(None), Article.published_at <= utcnow())
+
+
 def published_articles_query():
     """Articles whose publication date has come, newest first."""
     return (
         sa.select(Article)
         .options(selectinload(Article.category))
-        .where(Article.published_at.is_not(None), Article.published_at <= utcnow())
+        .where(is_published())
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
 
@@ -72,11 +77,7 @@ def get_published_article(slug: str) -> Article | None:
     return db.session.scalar(
         sa.select(Article)
         .options(joinedload(Article.category), joinedload(Article.offer))
-        .where(
-            Article.slug == slug,
-            Article.published_at.is_not(None),
-            Article.published_at <= utcnow(),
-        )
+        .where(Article.slug == slug, is_published())
     )
 
 
@@ -112,16 +113,15 @@ def submit_comment(article: Article, *, name: str, email: str, website: str, bod
 
 def neighbours(article: Article) -> tuple[Article | None, Article | None]:
     """The published articles just before and just after this one."""
-    published = (Article.published_at.is_not(None), Article.published_at <= utcnow())
     previous = db.session.scalar(
         sa.select(Article)
-        .where(*published, Article.published_at < article.published_at)
+        .where(is_published(), Article.published_at < article.published_at)
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(1)
     )
     following = db.session.scalar(
         sa.select(Article)
-        .where(*published, Article.published_at > article.published_at)
+        .where(is_published(), Article.published_at > article.published_at)
         .order_by(Article.published_at, Article.id)
         .limit(1)
     )

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from store.articles.models import Article
-from store.database import utcnow
+from store.articles.services import is_published
 from store.extensions import db
 from store.search import schema
 
@@ -145,10 +145,6 @@ def has_match(text: str | None) -> bool:
     return bool(text) and START in text
 
 
-def _published():
-    return sa.and_(Article.published_at.is_not(None), Article.published_at <= utcnow())
-
-
 def _snippet(article: Article, excerpt: str | None, body: str | None) -> Markup:
     """The excerpt when it holds a match (or the article is for subscribers), else the body."""
     if article.subscribers_only or has_match(excerpt) or not has_match(body):
@@ -162,7 +158,7 @@ def _search_sqlite(query: str, page: int) -> tuple[int, list]:
         return 0, []
     fts = sa.table(schema.FTS_TABLE, sa.column("rowid"))
     table = sa.literal_column(schema.FTS_TABLE)
-    matches = sa.and_(table.op("MATCH")(expression), _published())
+    matches = sa.and_(table.op("MATCH")(expression), is_published())
     total = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Article)
@@ -202,7 +198,7 @@ def _search_postgresql(query: str, page: int) -> tuple[int, list]:
     config = sa.literal_column(f"'{schema.PG_CONFIG}'::regconfig")
     tsquery = sa.func.websearch_to_tsquery(config, query)
     document = sa.literal_column(f"({schema.SEARCH_DOCUMENT})")
-    matches = sa.and_(document.op("@@")(tsquery), _published())
+    matches = sa.and_(document.op("@@")(tsquery), is_published())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Article).where(matches))
     if not total:
         return 0, []
