@@ -8,6 +8,7 @@ from flask import Flask, abort, request, url_for
 from flask_babel import format_datetime, get_locale
 
 from store import config
+from store.text import StoreRequest
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -18,6 +19,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    # Form text arrives with LF line endings only (store/text.py says why).
+    app.request_class = StoreRequest
     os.makedirs(app.instance_path, exist_ok=True)
     if test_config is None:
         from dotenv import load_dotenv

@@ -5,21 +5,26 @@ cancel at the period end keeps access until that date) and, once past due, for t
 period the admin set (default 7 days). A deleted, unpaid or expired subscription gives none.
 """
 
+import re
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from store.articles.models import Article
-from store.articles.services import is_published
+from store.articles.services import MARKDOWN, is_published
 from store.database import utcnow
 from store.extensions import db
 from store.orders.models import Order
 from store.payments.models import Subscription, SubscriptionStatus
 from store.settings.services import grace_period_days
+from store.text import normalise_newlines
 
-#: paragraphs a non-subscriber reads before the offer
+#: paragraphs (or other blocks, headings aside) a non-subscriber reads before the offer
 TEASER_PARAGRAPHS = 2
+#: and never more than this fraction of the body's text (1/3)
+TEASER_SHARE = 3
 
 _MAYBE_ACCESS = (
     SubscriptionStatus.ACTIVE,
@@ -90,18 +95,73 @@ def can_read(user, article: Article) -> bool:
 
 
 def teaser(body: str, paragraphs: int = TEASER_PARAGRAPHS) -> str:
-    """The opening of a Markdown body: blocks up to and including its first paragraphs."""
+    """The opening a non-subscriber reads, as Markdown, cut from the parsed body.
+
+    Top-level blocks are kept from the start (headings do not count as paragraphs) until
+    `paragraphs` blocks are kept or the next one would pass a third of the body's text; a
+    first block too long for that budget (one huge paragraph, list, table or code block)
+    is given as its opening words in plain text. Nothing after the cut is ever returned.
+    """
+    source = normalise_newlines(body or "")
+    tokens = MARKDOWN.parse(source)
+    blocks = _top_level_blocks(tokens)
+    budget = sum(len(text) for _, _, text in blocks) // TEASER_SHARE
+    lines = source.split("\n")
     kept: list[str] = []
-    seen = 0
-    for block in (body or "").split("\n\n"):
-        if not block.strip():
-            continue
-        kept.append(block)
-        if not block.lstrip().startswith("#"):
-            seen += 1
-            if seen >= paragraphs:
+    used = counted = 0
+    for token, (start, end), text in blocks:
+        if used + len(text) > budget:
+            if not counted and token.type != "heading_open":
+                opening = _words_within(text, budget - used)
+                kept.append(_escape_markdown(opening) + " …" if opening else "")
+            break
+        kept.append("\n".join(lines[start:end]).strip("\n"))
+        used += len(text)
+        if token.type != "heading_open":
+            counted += 1
+            if counted >= paragraphs:
                 break
-    return "\n\n".join(kept)
+    return "\n\n".join(filter(None, kept))
+
+
+def _top_level_blocks(tokens) -> list[tuple[Any, tuple[int, int], str]]:
+    """(opening token, source line range, plain text) of each top-level Markdown block."""
+    blocks: list[tuple[Any, tuple[int, int], str]] = []
+    for token in tokens:
+        if token.level == 0 and token.nesting >= 0 and token.map:
+            blocks.append((token, (token.map[0], token.map[1]), ""))
+        if blocks and token.content:
+            first, span, text = blocks[-1]
+            blocks[-1] = (first, span, " ".join(filter(None, (text, _plain_text(token)))))
+    return blocks
+
+
+def _plain_text(token) -> str:
+    """The words a reader sees in a token (Markdown punctuation left out)."""
+    if token.type == "inline":
+        return " ".join(child.content for child in token.children or () if child.content)
+    return token.content
+
+
+def _words_within(text: str, limit: int) -> str:
+    """The longest run of whole words from the start of `text` within `limit` characters."""
+    words = text.split()
+    taken: list[str] = []
+    length = 0
+    for word in words:
+        length += len(word) + (1 if taken else 0)
+        if length > limit:
+            break
+        taken.append(word)
+    return " ".join(taken)
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _escape_markdown(text: str) -> str:
+    """Plain text that Markdown renders as itself (every ASCII punctuation escaped)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def unlocked_articles(subscription: Subscription) -> list[Article]:

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 # CommonMark with raw HTML switched off; nh3 then removes anything unsafe that remains
 # (e.g. `javascript:` links), so an article body can never carry a script.
-_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 _ALLOWED_TAGS = {
     "a",
     "p",
@@ -45,7 +45,7 @@ _ALLOWED_TAGS = {
 
 def render_markdown(text: str) -> Markup:
     """Render an article body from Markdown to sanitised HTML."""
-    html = _markdown.render(text or "")
+    html = MARKDOWN.render(text or "")
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

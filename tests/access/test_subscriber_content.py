@@ -14,7 +14,7 @@ BODY = (
     "## Un intertitre\n\n"
     "Deuxième paragraphe, encore visible.\n\n"
     "Troisième paragraphe RÉSERVÉ-AUX-ABONNÉS.\n\n"
-    "Quatrième paragraphe, conclusion SECRÈTE."
+    "Quatrième paragraphe, conclusion SECRÈTE. " + "La suite de l’enquête. " * 8
 )
 
 
