@@ -129,9 +129,11 @@ def register_extensions(app: Flask) -> None:
     stripe_gateway.init_app(app)
 
     # Import the models so that Alembic and `create_all` see every table.
+    from store.access import models as _access  # noqa: F401
     from store.accounts.models import User
     from store.articles import models as _articles  # noqa: F401
     from store.catalog import models as _catalog  # noqa: F401
+    from store.downloads import models as _downloads  # noqa: F401
     from store.orders import models as _orders  # noqa: F401
     from store.payments import models as _payments  # noqa: F401
     from store.settings import models as _settings  # noqa: F401
@@ -160,10 +162,12 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     from store.accounts.views import bp as accounts_bp
     from store.admin.views import bp as admin_bp
+    from store.api.views import bp as api_bp
     from store.articles.views import bp as articles_bp
     from store.cart.views import bp as cart_bp
     from store.catalog.views import bp as catalog_bp
     from store.checkout.views import bp as checkout_bp
+    from store.downloads.views import bp as downloads_bp
     from store.i18n.views import bp as i18n_bp
     from store.ops.views import bp as ops_bp
     from store.payments.views import bp as payments_bp
@@ -181,6 +185,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(i18n_bp)
     app.register_blueprint(seo_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(downloads_bp)
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -193,6 +199,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
     from store.cart.views import current_cart
+    from store.downloads.services import format_file_size
     from store.money import format_money, format_price
     from store.payments.stripe_gateway import is_configured
     from store.urls import page_number
@@ -201,6 +208,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_price, "price")
     app.add_template_filter(lambda value, fmt="long": format_datetime(value, fmt), "datetime")
     app.add_template_filter(lambda value: format_datetime(value, "d MMMM y"), "date")
+    app.add_template_filter(format_file_size, "filesize")
 
     static_folder = app.static_folder or ""
 

@@ -111,6 +111,21 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "STRIPE_ALLOW_LIVE_KEYS": os.environ.get("STRIPE_ALLOW_LIVE_KEYS") == "1",
         "STRIPE_TIMEOUT_SECONDS": float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10")),
         "STRIPE_MAX_NETWORK_RETRIES": int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2")),
+        # Files sold as downloads: kept outside static/, never served by their own URL.
+        "DOWNLOADS_FOLDER": os.environ.get("DOWNLOADS_FOLDER")
+        or os.path.join(instance_path, "downloads"),
+        #: hours a download link from /account works, and downloads allowed per order
+        "DOWNLOAD_LINK_HOURS": float(os.environ.get("DOWNLOAD_LINK_HOURS", "24")),
+        "DOWNLOAD_LIMIT": int(os.environ.get("DOWNLOAD_LIMIT", "5")),
+        #: the largest file the admin may upload (bytes)
+        "DOWNLOAD_MAX_BYTES": int(os.environ.get("DOWNLOAD_MAX_BYTES", str(50 * 1024 * 1024))),
+        #: "" (Flask sends the file), "x-accel-redirect" (nginx) or "x-sendfile" (Apache…)
+        "DOWNLOADS_OFFLOAD": os.environ.get("DOWNLOADS_OFFLOAD", ""),
+        #: with x-accel-redirect: the `internal` nginx location that maps to DOWNLOADS_FOLDER
+        "DOWNLOADS_ACCEL_PREFIX": os.environ.get("DOWNLOADS_ACCEL_PREFIX", "/protected-downloads/"),
+        #: calls of the access API (GET /api/v1/access) allowed per key and per client address
+        "ACCESS_API_LIMIT_PER_KEY": os.environ.get("ACCESS_API_LIMIT_PER_KEY", "60 per minute"),
+        "ACCESS_API_LIMIT_PER_IP": os.environ.get("ACCESS_API_LIMIT_PER_IP", "300 per minute"),
     }
 
 

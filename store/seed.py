@@ -1,5 +1,6 @@
 """`flask store seed`: load the demo content into an empty database."""
 
+import io
 import logging
 
 import click
@@ -9,6 +10,8 @@ from flask.cli import AppGroup
 from store import seed_content
 from store.articles.models import Article, Category
 from store.catalog.models import Billing, Product
+from store.downloads import services as downloads
+from store.downloads.demo_pdf import guide_pdf
 from store.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,12 @@ def load_demo_content() -> None:
     products = {}
     for data in seed_content.PRODUCTS:
         product = Product(**{**data, "billing": Billing(data["billing"]), "currency": "EUR"})
+        if product.grants_download:
+            # The guide is a real PDF, made here (store/downloads/demo_pdf.py).
+            stored = downloads.store_file(
+                io.BytesIO(guide_pdf()), "guide-prompts-gpt-4.pdf", product.slug
+            )
+            downloads.attach_file(product, stored)
         products[data["slug"]] = product
         db.session.add(product)
     for data in seed_content.ARTICLES:

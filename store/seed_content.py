@@ -17,6 +17,8 @@ PRODUCTS = [
         "price_cents": 700,
         "billing": "month",
         "position": 1,
+        "grants_articles": True,
+        "grants_access_key": True,
     },
     {
         "slug": "acces-gpt-4-annuel",
@@ -30,11 +32,13 @@ PRODUCTS = [
         "price_cents": 7000,
         "billing": "year",
         "position": 2,
+        "grants_articles": True,
+        "grants_access_key": True,
     },
     {
         "slug": "guide-prompts-gpt-4",
         "name": "Guide pratique des prompts GPT 4",
-        "short_description": "Un guide PDF de 80 pages pour tirer le meilleur de GPT 4.",
+        "short_description": "Un guide PDF pour tirer le meilleur de GPT 4, avec des exemples de prompts.",
         "description": (
             "Un achat unique : le guide en PDF, ses exemples commentés et ses mises à jour."
         ),
@@ -42,6 +46,7 @@ PRODUCTS = [
         "price_cents": 1900,
         "billing": "one_time",
         "position": 3,
+        "grants_download": True,
     },
 ]
 

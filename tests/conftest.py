@@ -49,6 +49,7 @@ def app(tmp_path, app_config, monkeypatch):
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
             "SITE_NAME": "GPT Actu",
             "PAGE_CACHE_SECONDS": 0,  # tests read fresh pages; tests/ops covers the cache
+            "DOWNLOADS_FOLDER": str(tmp_path / "downloads"),
             **app_config,
         }
     )
@@ -117,6 +118,8 @@ def create_product(db):
             "position": number,
             **overrides,
         }
+        # As the back office does by default: a subscription opens subscriber-only articles.
+        fields.setdefault("grants_articles", fields["billing"] is not Billing.ONE_TIME)
         product = Product(**fields)
         db.session.add(product)
         db.session.commit()

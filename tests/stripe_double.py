@@ -71,6 +71,7 @@ _ID_PREFIXES = {
     "billing_portal.session": "bps",
     "event": "evt",
     "payment_intent": "pi",
+    "charge": "ch",
     "setup_intent": "seti",
     "request": "req",
 }
@@ -754,6 +755,30 @@ class StripeDouble:
             subscription = self._require_live_subscription(subscription_id)
             self._end_subscription(subscription)
             return [self._emit("customer.subscription.deleted", subscription)]
+
+    def refund(self, session_id: str, amount: int | None = None) -> list[Event]:
+        """The merchant refunds a paid one-time Checkout payment (in full unless ``amount``):
+        ``[charge.refunded]`` with the charge of the session's payment intent."""
+        with self._lock:
+            session = self._require("checkout.session", session_id)
+            if session["mode"] != "payment" or session["payment_status"] != "paid":
+                raise ValueError(f"checkout session {session_id} has no paid payment")
+            total = session["amount_total"] or 0
+            refunded = total if amount is None else amount
+            charge = self._store(
+                "charge",
+                {
+                    "amount": total,
+                    "amount_refunded": refunded,
+                    "currency": session["currency"],
+                    "customer": session["customer"],
+                    "paid": True,
+                    "payment_intent": session["payment_intent"],
+                    "refunded": refunded >= total,
+                    "status": "succeeded",
+                },
+            )
+            return [self._emit("charge.refunded", charge)]
 
     # --- State changes shared by the helpers and the API ----------------------------------------
 

@@ -1,4 +1,8 @@
-"""Who may read a subscriber-only article.
+"""What a purchase gives, and who may read a subscriber-only article.
+
+A product grants, per its back-office ticks, subscriber-only articles, a download and/or an
+access key for an outside service, while its one-time order is paid, or while its
+subscription is paid up.
 
 A subscription gives access while Stripe says it is paid up (active or trialing; one set to
 cancel at the period end keeps access until that date) and, once past due, for the grace
@@ -14,16 +18,17 @@ from sqlalchemy.orm import selectinload
 
 from store.articles.models import Article
 from store.articles.services import MARKDOWN, is_published
+from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
-from store.orders.models import Order
+from store.orders.models import Order, OrderLine, OrderStatus
 from store.payments.models import Subscription, SubscriptionStatus
 from store.settings.services import grace_period_days
 from store.text import normalise_newlines
 
 #: paragraphs (or other blocks, headings aside) a non-subscriber reads before the offer
 TEASER_PARAGRAPHS = 2
-#: and never more than this fraction of the body's text (1/3)
+#: and never more than this fraction of the body's words (1/3)
 TEASER_SHARE = 3
 
 _MAYBE_ACCESS = (
@@ -69,14 +74,51 @@ def reader_subscriptions(user) -> list[Subscription]:
     )
 
 
-def granted_product_ids(user) -> set[int]:
-    """The subscription products the user may currently read under."""
+def paid_one_time_lines(user) -> list[OrderLine]:
+    """The one-time lines of the user's paid orders (a refund or failure takes them away)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(OrderLine)
+            .join(Order)
+            .where(
+                Order.user_id == user.id,
+                Order.status == OrderStatus.PAID,
+                OrderLine.interval.is_(None),
+                OrderLine.product_id.is_not(None),
+            )
+        )
+    )
+
+
+def granted_product_ids(user, grant: str = "articles") -> set[int]:
+    """The products whose `grant` the user holds now: paid-up subscriptions, paid orders."""
     grace = timedelta(days=grace_period_days())
-    granted: set[int] = set()
+    paid: set[int] = set()
     for subscription in reader_subscriptions(user):
         if gives_access(subscription, grace):
-            granted |= subscription_product_ids(subscription)
-    return granted
+            paid |= subscription_product_ids(subscription)
+    paid |= {line.product_id for line in paid_one_time_lines(user) if line.product_id}
+    if not paid:
+        return set()
+    flag = getattr(Product, f"grants_{grant}")
+    return set(db.session.scalars(sa.select(Product.id).where(Product.id.in_(paid), flag)))
+
+
+def order_gives(order: Order, product: Product, grace: timedelta | None = None) -> bool:
+    """Whether this order still gives what `product` grants: a one-time line of a paid order,
+    or a recurring line whose subscription is paid up (grace period included)."""
+    line = next((line for line in order.lines if line.product_id == product.id), None)
+    if line is None:
+        return False
+    if line.interval is None:
+        return order.status is OrderStatus.PAID
+    grace = grace if grace is not None else timedelta(days=grace_period_days())
+    subscription = db.session.scalar(
+        sa.select(Subscription).where(Subscription.order_id == order.id).limit(1)
+    )
+    return subscription is not None and gives_access(subscription, grace)
 
 
 def unlocks(article: Article, product_ids: set[int]) -> bool:
@@ -98,30 +140,32 @@ def teaser(body: str, paragraphs: int = TEASER_PARAGRAPHS) -> str:
     """The opening a non-subscriber reads, as Markdown, cut from the parsed body.
 
     Top-level blocks are kept from the start (headings do not count as paragraphs) until
-    `paragraphs` blocks are kept or the next one would pass a third of the body's text; a
+    `paragraphs` blocks are kept or the next one would pass a third of the body's words; a
     first block too long for that budget (one huge paragraph, list, table or code block)
     is given as its opening words in plain text. Nothing after the cut is ever returned.
     """
     source = normalise_newlines(body or "")
-    tokens = MARKDOWN.parse(source)
-    blocks = _top_level_blocks(tokens)
-    budget = sum(len(text) for _, _, text in blocks) // TEASER_SHARE
+    blocks = [
+        (token, span, text.split())
+        for token, span, text in _top_level_blocks(MARKDOWN.parse(source))
+    ]
+    budget = sum(len(words) for _, _, words in blocks) // TEASER_SHARE
     lines = source.split("\n")
     kept: list[str] = []
     used = counted = 0
-    for token, (start, end), text in blocks:
-        if used + len(text) > budget:
-            if not counted and token.type != "heading_open":
-                opening = _words_within(text, budget - used)
-                kept.append(_escape_markdown(opening) + " …" if opening else "")
+    for token, (start, end), words in blocks:
+        if used + len(words) > budget:
+            opening = words[: budget - used]
+            if opening and not counted and token.type != "heading_open":
+                kept.append(_escape_markdown(" ".join(opening)) + " …")
             break
         kept.append("\n".join(lines[start:end]).strip("\n"))
-        used += len(text)
+        used += len(words)
         if token.type != "heading_open":
             counted += 1
             if counted >= paragraphs:
                 break
-    return "\n\n".join(filter(None, kept))
+    return "\n\n".join(kept)
 
 
 def _top_level_blocks(tokens) -> list[tuple[Any, tuple[int, int], str]]:
@@ -143,19 +187,6 @@ def _plain_text(token) -> str:
     return token.content
 
 
-def _words_within(text: str, limit: int) -> str:
-    """The longest run of whole words from the start of `text` within `limit` characters."""
-    words = text.split()
-    taken: list[str] = []
-    length = 0
-    for word in words:
-        length += len(word) + (1 if taken else 0)
-        if length > limit:
-            break
-        taken.append(word)
-    return " ".join(taken)
-
-
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
@@ -164,9 +195,11 @@ def _escape_markdown(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
-def unlocked_articles(subscription: Subscription) -> list[Article]:
-    """The published subscriber-only articles this subscription opens."""
-    product_ids = subscription_product_ids(subscription)
+def unlocked_articles(product_ids: set[int]) -> list[Article]:
+    """The published subscriber-only articles that these products open (those that grant
+    articles; see `granted_product_ids`)."""
+    if not product_ids:
+        return []
     articles = db.session.scalars(
         sa.select(Article)
         .options(selectinload(Article.access_products))

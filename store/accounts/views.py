@@ -1,14 +1,23 @@
 """Registration, login, logout and "Mon compte"."""
 
 import logging
-from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from store.access.services import gives_access, unlocked_articles
+from store.access import purchases
 from store.accounts import services
 from store.accounts.forms import LoginForm, RegisterForm
 from store.accounts.models import normalise_email
@@ -16,7 +25,6 @@ from store.extensions import db, limiter
 from store.orders.services import order_for, orders_for
 from store.payments import stripe_gateway
 from store.payments.services import customer_for_user, subscriptions_for
-from store.settings.services import grace_period_days
 from store.urls import safe_next
 
 logger = logging.getLogger(__name__)
@@ -82,20 +90,46 @@ def logout():
     return redirect(url_for("articles.index"), code=303)
 
 
-@bp.get("")
-@login_required
-def index():
-    """Mon compte: subscriptions and orders, newest first."""
+def _account_page(shown_key=None):
+    """Mon compte, with what each purchase gives; keys issued now are shown whole, once."""
     subscriptions = subscriptions_for(current_user)
-    grace = timedelta(days=grace_period_days())
-    return render_template(
+    orders = orders_for(current_user)
+    page = render_template(
         "accounts/index.html",
-        unlocked={s.id: unlocked_articles(s) for s in subscriptions if gives_access(s, grace)},
-        orders=orders_for(current_user),
+        subscription_grants=purchases.subscription_grants(current_user, subscriptions),
+        order_grants=purchases.order_grants(current_user, orders),
+        shown_key=shown_key,
+        orders=orders,
         subscriptions=subscriptions,
         past_due=[s for s in subscriptions if s.status == "past_due"],
         has_customer=customer_for_user(current_user) is not None,
+        download_limit=current_app.config["DOWNLOAD_LIMIT"],
     )
+    db.session.commit()  # keys issued while rendering
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # a key may be on the page
+    return response
+
+
+@bp.get("")
+@login_required
+def index():
+    """Mon compte: subscriptions and orders, newest first, and what each gives."""
+    return _account_page()
+
+
+@bp.post("/keys/<id:key_id>/regenerate")
+@login_required
+def regenerate_key(key_id: int):
+    """Replace an access key (the old one stops at once) and show the new one, this once.
+
+    The page is the response itself, not a redirect: a key shown once must not travel in a
+    cookie or a URL."""
+    shown = purchases.regenerate_key(current_user, key_id)
+    if shown is None:
+        abort(404)
+    logger.info("user %s regenerated access key %s", current_user.id, shown.row.prefix)
+    return _account_page(shown_key=shown)
 
 
 @bp.get("/orders/<number>")

@@ -3,8 +3,10 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -27,6 +29,7 @@ from wtforms.validators import (
 
 from store.admin.services import PriceError, parse_price
 from store.catalog.models import Billing
+from store.downloads.services import UploadError, check_upload, format_file_size
 from store.forms import strip
 
 SLUG = Regexp(
@@ -77,6 +80,29 @@ class ProductForm(FlaskForm):
     )
     active = BooleanField(_l("On sale"), default=True)
     position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=100_000)])
+    grants_articles = BooleanField(_l("Subscriber-only articles"), default=True)
+    grants_download = BooleanField(_l("A file to download"))
+    grants_access_key = BooleanField(_l("An access key for the GPT 4 service"))
+    file = FileField(
+        _l("File sold (PDF, EPUB or ZIP)"),
+        description=_l("Buyers download it from their account. Uploading replaces the file."),
+    )
+
+    def validate_file(self, field) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", None):
+            field.data = None
+            return
+        limit = current_app.config["DOWNLOAD_MAX_BYTES"]
+        try:
+            check_upload(upload.stream, limit)
+        except UploadError as error:
+            messages = {
+                "empty": _l("This file is empty."),
+                "too_large": _l("This file is larger than %(size)s.", size=format_file_size(limit)),
+                "type": _l("Only PDF, EPUB and ZIP files can be sold (checked from the content)."),
+            }
+            raise ValidationError(messages[str(error)]) from None
 
     def validate_price(self, field) -> None:
         try:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -17,12 +18,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from store.access import keys
+from store.access.models import AccessKey
 from store.admin import services
 from store.admin.forms import PARIS, ArticleForm, ConfirmForm, ProductForm, SettingsForm
 from store.articles.models import Article, Comment, CommentStatus
 from store.articles.services import render_markdown
 from store.catalog.models import Billing, Product
 from store.database import utcnow
+from store.downloads import services as downloads
+from store.downloads.models import DownloadCount
 from store.extensions import db
 from store.orders.models import Order, OrderStatus
 from store.payments import stripe_gateway
@@ -124,6 +129,24 @@ def _apply_product_form(form: ProductForm, product: Product) -> None:
     product.billing = Billing(form.billing.data)
     product.active = form.active.data
     product.position = form.position.data or 0
+    product.grants_articles = form.grants_articles.data
+    product.grants_download = form.grants_download.data
+    product.grants_access_key = form.grants_access_key.data
+
+
+def _save_product_file(form: ProductForm, product: Product) -> str | None | bool:
+    """Keep the uploaded file, if any; False when the product sells a file it does not have.
+    Returns the key of a replaced file, to delete once the change is committed."""
+    replaced = None
+    if form.file.data:
+        stored = downloads.store_file(
+            form.file.data.stream, form.file.data.filename, product.slug or "download"
+        )
+        replaced = downloads.attach_file(product, stored)
+    if product.grants_download and not product.file_key:
+        form.file.errors.append(_("Upload the file this product sells."))
+        return False
+    return replaced
 
 
 def _sync(product: Product) -> None:
@@ -152,22 +175,34 @@ def _product_form_page(form, product, status=200):
     ), status
 
 
+def _save_product(form: ProductForm, product: Product, done: str):
+    """Save a valid product form (file, Stripe sync) and redirect; None to show the form again
+    with what to fix (slug taken, a file to sell missing)."""
+    if form.slug.data and services.slug_in_use(Product, form.slug.data, exclude_id=product.id):
+        form.slug.errors.append(_("Another product already uses this slug."))
+        return None
+    _apply_product_form(form, product)
+    replaced = _save_product_file(form, product)
+    if replaced is False:
+        db.session.rollback()
+        return None
+    db.session.add(product)
+    db.session.flush()
+    _sync(product)
+    db.session.commit()
+    downloads.delete_stored(replaced)
+    flash(done % {"name": product.name}, "success")
+    return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
+
+
 @bp.route("/products/new", methods=["GET", "POST"])
 def product_new():
     """Create a product."""
     form = ProductForm()
     if form.validate_on_submit():
-        if form.slug.data and services.slug_in_use(Product, form.slug.data):
-            form.slug.errors.append(_("Another product already uses this slug."))
-        else:
-            product = Product()
-            _apply_product_form(form, product)
-            db.session.add(product)
-            db.session.flush()
-            _sync(product)
-            db.session.commit()
-            flash(_("Product “%(name)s” created.", name=product.name), "success")
-            return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
+        saved = _save_product(form, Product(), _("Product “%(name)s” created."))
+        if saved is not None:
+            return saved
     return _product_form_page(form, None, 400 if request.method == "POST" else 200)
 
 
@@ -180,15 +215,9 @@ def product_edit(product_id: int):
         form.price.data = services.format_price_input(product.price_cents)
         form.billing.data = product.billing.value
     if form.validate_on_submit():
-        if form.slug.data and services.slug_in_use(Product, form.slug.data, exclude_id=product.id):
-            form.slug.errors.append(_("Another product already uses this slug."))
-        else:
-            _apply_product_form(form, product)
-            db.session.flush()
-            _sync(product)
-            db.session.commit()
-            flash(_("Product “%(name)s” saved.", name=product.name), "success")
-            return redirect(url_for("admin.product_edit", product_id=product.id), code=303)
+        saved = _save_product(form, product, _("Product “%(name)s” saved."))
+        if saved is not None:
+            return saved
     return _product_form_page(form, product, 400 if request.method == "POST" else 200)
 
 
@@ -237,8 +266,10 @@ def product_delete(product_id: int):
     asked = _confirm(_("Delete “%(name)s” for good?", name=product.name), _("Delete"))
     if asked:
         return asked
+    file_key = product.file_key
     db.session.delete(product)
     db.session.commit()
+    downloads.delete_stored(file_key)  # never ordered: nobody can be owed the file
     flash(_("“%(name)s” is deleted.", name=product.name), "success")
     return redirect(url_for("admin.products"), code=303)
 
@@ -297,7 +328,7 @@ def _article_form(article: Article | None = None) -> ArticleForm:
         SelectChoice(str(p.id), p.name) for p in offers
     ]
     form.access_product_ids.choices = [
-        SelectChoice(str(p.id), p.name) for p in offers if p.is_subscription
+        SelectChoice(str(p.id), p.name) for p in offers if p.grants_articles
     ]
     if request.method == "GET" and article is not None:
         form.offer_id.data = article.offer_product_id or 0
@@ -500,9 +531,46 @@ def order_detail(order_id: int):
     subscription = db.session.scalar(
         sa.select(Subscription).where(Subscription.order_id == order.id)
     )
+    counts = db.session.scalars(sa.select(DownloadCount).where(DownloadCount.order_id == order.id))
     return render_template(
-        "admin/order_detail.html", order=order, payments=payments, subscription=subscription
+        "admin/order_detail.html",
+        order=order,
+        payments=payments,
+        subscription=subscription,
+        access_keys=_access_keys(AccessKey.order_id == order.id),
+        downloads_used={count.product_id: count.downloads for count in counts},
+        download_limit=current_app.config["DOWNLOAD_LIMIT"],
     )
+
+
+def _access_keys(condition) -> list[AccessKey]:
+    return list(
+        db.session.scalars(sa.select(AccessKey).where(condition).order_by(AccessKey.id.desc()))
+    )
+
+
+@bp.post("/access-keys/<id:key_id>/revoke")
+def access_key_revoke(key_id: int):
+    """Revoke a customer's access key: it stops at once (a leaked key, say)."""
+    row = db.get_or_404(AccessKey, key_id)
+    if row.subscription_id:
+        back = url_for("admin.subscription_detail", subscription_id=row.subscription_id)
+    elif row.order_id:
+        back = url_for("admin.order_detail", order_id=row.order_id)
+    else:
+        back = url_for("admin.dashboard")
+    keys.revoke(row)
+    db.session.commit()
+    logger.info("admin %s revoked access key %s", current_user.id, row.prefix)
+    flash(
+        _(
+            "Key %(key)s revoked. The customer can get a new one from their account while "
+            "the purchase is paid up; cancel the subscription to end access.",
+            key=row.masked,
+        ),
+        "success",
+    )
+    return redirect(back, code=303)
 
 
 # --- subscriptions ---------------------------------------------------------------------
@@ -534,6 +602,7 @@ def subscription_detail(subscription_id: int):
         "admin/subscription_detail.html",
         subscription=subscription,
         payments=payments,
+        access_keys=_access_keys(AccessKey.subscription_id == subscription.id),
         form=ConfirmForm(),
         monthly=services.monthly_value_cents(subscription),
     )

@@ -54,6 +54,17 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     #: ordering in the shop, smallest first
     position: Mapped[int] = mapped_column(default=0)
+    #: what buying it gives, while its order is paid or its subscription paid up (see
+    #: store/access/services.py): subscriber-only articles, a file, a key for an outside service
+    grants_articles: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    grants_download: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    grants_access_key: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: the file sold, stored under DOWNLOADS_FOLDER by this random name (never a URL)
+    file_key: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the file's name as the buyer receives it (sanitised), its size and media type
+    file_name: Mapped[str | None] = mapped_column(sa.String(120))
+    file_size: Mapped[int | None] = mapped_column(sa.Integer)
+    file_type: Mapped[str | None] = mapped_column(sa.String(60))
     stripe_product_id: Mapped[str | None] = mapped_column(sa.String(255))
     stripe_price_id: Mapped[str | None] = mapped_column(sa.String(255))
     #: `price_terms` when the Stripe Price was created: a change means a new Price is due
@@ -64,6 +75,10 @@ class Product(db.Model):
     @property
     def is_subscription(self) -> bool:
         return self.billing is not Billing.ONE_TIME
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.grants_download and self.file_key)
 
     @property
     def interval(self) -> str | None:

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, g, render_template
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -72,8 +72,21 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if isinstance(error, InternalServerError):
             return server_error(error)
-        page, code = render_error(error.code or 500)
-        return page, code, {"Retry-After": "60"} if code == 429 else {}
+        if request.path.startswith("/api/"):
+            # Errors raised before the API's own handlers run (no such route, wrong method).
+            from store.api.views import json_error
+
+            response = json_error(error)
+        else:
+            page, code = render_error(error.code or 500)
+            response = make_response(page, code)
+        # What the error says about itself (Allow on a 405, WWW-Authenticate…).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        if response.status_code == 429:
+            response.headers.setdefault("Retry-After", "60")
+        return response
 
     @app.errorhandler(InternalServerError)
     def server_error(error):

@@ -20,6 +20,8 @@ class OrderStatus(enum.StrEnum):
     PAID = "paid"
     FAILED = "failed"
     ABANDONED = "abandoned"
+    #: paid, then refunded in full (Stripe's charge.refunded): it gives nothing any more
+    REFUNDED = "refunded"
 
 
 #: the moves an order may make; anything else is refused by the services
@@ -28,7 +30,8 @@ ORDER_TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
     # A customer may come back from a cancelled or failed attempt and pay the same session.
     OrderStatus.ABANDONED: {OrderStatus.PAID},
     OrderStatus.FAILED: {OrderStatus.PAID},
-    OrderStatus.PAID: set(),
+    OrderStatus.PAID: {OrderStatus.REFUNDED},
+    OrderStatus.REFUNDED: set(),
 }
 
 

@@ -134,6 +134,27 @@ def fail_checkout_session(session: dict[str, Any]) -> None:
         logger.info("order %s: asynchronous payment failed", order.number)
 
 
+def refund_charge(charge: dict[str, Any]) -> None:
+    """A charge refunded in full: its order gives nothing any more (partial refunds keep it)."""
+    payment_intent = _id(charge.get("payment_intent"))
+    if not payment_intent:
+        return
+    order = db.session.scalar(
+        sa.select(Order).where(Order.stripe_payment_intent_id == payment_intent)
+    )
+    if order is None:
+        logger.warning("refunded charge %s matches no order", charge.get("id"))
+        return
+    tag_order(order.number)
+    amount = charge.get("amount")
+    full = charge.get("refunded") is True or (
+        isinstance(amount, int) and charge.get("amount_refunded") == amount
+    )
+    if full and order.status is OrderStatus.PAID:
+        mark_order(order, OrderStatus.REFUNDED)
+        logger.info("order %s refunded (charge %s)", order.number, charge.get("id"))
+
+
 # --- subscriptions and payments --------------------------------------------------------
 
 
@@ -278,6 +299,10 @@ def _on_subscription_changed(obj: dict[str, Any]) -> None:
     refresh_subscription(obj["id"])
 
 
+def _on_charge_refunded(obj: dict[str, Any]) -> None:
+    refund_charge(obj)
+
+
 def _on_invoice_paid(obj: dict[str, Any]) -> None:
     record_invoice(obj, PaymentStatus.PAID)
 
@@ -295,6 +320,7 @@ EVENT_HANDLERS = {
     "customer.subscription.deleted": _on_subscription_changed,
     "invoice.paid": _on_invoice_paid,
     "invoice.payment_failed": _on_invoice_failed,
+    "charge.refunded": _on_charge_refunded,
 }
 
 

@@ -63,7 +63,8 @@ def bodies(draw) -> str:
                 "|---|---|",
                 *[f"| {words(1, 2)} | {words(1, 2)} |" for _ in range(draw(st.integers(1, 6)))],
             ]
-        return [f"<div><script>alert('{words(1, 1)}')</script>{words()}</div>"]
+        # Raw HTML is shown as text: each word of it carries one marker, as elsewhere.
+        return [f"<div>{words(1, 1)} <script>alert('{words(1, 1)}')</script></div>"]
 
     blocks = [block() for _ in range(draw(st.integers(1, 8)))]
     if draw(st.booleans()):  # one huge paragraph
@@ -82,12 +83,12 @@ def markers(text: str) -> list[int]:
 
 @given(body=bodies())
 @FAST
-def test_the_teaser_is_an_opening_of_at_most_a_third_and_a_few_blocks(body):
+def test_the_teaser_is_an_opening_of_at_most_a_third_of_the_words(body):
     words = markers(body)
     shown = markers(teaser(body))
     assert shown == sorted(set(shown)), "the teaser keeps the body's order, nothing twice"
     assert not shown or shown == list(range(len(shown))), "the teaser is an opening"
-    assert len(shown) <= len(words) * 0.4 + 1, f"{len(shown)} of {len(words)} words shown"
+    assert len(shown) <= len(words) // 3, f"{len(shown)} of {len(words)} words shown"
     if len(words) >= 3:
         assert words[-1] not in shown
 
@@ -165,7 +166,7 @@ def test_nothing_after_the_opening_reaches_a_visitor(db, client, paid_article, b
     db.session.commit()
     words = markers(body)
     seen = set(markers(public_pages(client, paid_article, [words[-1], words[len(words) // 2]])))
-    assert max(seen, default=-1) <= len(words) * 0.4 + 1, f"{len(seen)} of {len(words)} shown"
+    assert max(seen, default=-1) < len(words) // 3, f"{len(seen)} of {len(words)} shown"
     if len(words) >= 3:
         assert words[-1] not in seen
 

@@ -1,0 +1,137 @@
+"""What each of a customer's purchases gives them now, for /account: the subscriber-only
+articles it opens, the files to download and the access key, with how to use each."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from store.access import keys
+from store.access.models import AccessKey
+from store.access.services import gives_access, unlocked_articles
+from store.articles.models import Article
+from store.catalog.models import Product
+from store.downloads import services as downloads
+from store.extensions import db
+from store.orders.models import Order, OrderStatus
+from store.payments.models import Subscription
+from store.settings.services import grace_period_days
+
+
+@dataclass
+class Download:
+    product: Product
+    url: str
+    left: int
+
+
+@dataclass
+class KeyShown:
+    product: Product
+    row: AccessKey
+    #: the whole key, only in the response that issued it
+    full: str | None = None
+
+
+@dataclass
+class Grants:
+    """What one subscription or one paid order gives while it is paid up."""
+
+    active: bool
+    articles: list[Article] = field(default_factory=list)
+    article_products: list[Product] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
+    keys: list[KeyShown] = field(default_factory=list)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.article_products or self.downloads or self.keys)
+
+
+def _products(order: Order | None, recurring: bool) -> list[Product]:
+    if order is None:
+        return []
+    return [
+        line.product
+        for line in order.lines
+        if line.product is not None and bool(line.interval) == recurring
+    ]
+
+
+def _grants(
+    user, products: list[Product], order: Order | None, subscription: Subscription | None
+) -> Grants:
+    grace = timedelta(days=grace_period_days())
+    if subscription is not None:
+        active = gives_access(subscription, grace)
+    else:
+        active = order is not None and order.status is OrderStatus.PAID
+    grants = Grants(active=active)
+    if not active:
+        return grants
+    grants.article_products = [p for p in products if p.grants_articles]
+    grants.articles = unlocked_articles({p.id for p in grants.article_products})
+    limit = current_app.config["DOWNLOAD_LIMIT"]
+    for product in products:
+        if product.has_file and order is not None:
+            used = downloads.downloads_used(order.id, product.id)
+            grants.downloads.append(
+                Download(
+                    product, downloads.download_url(order.id, product.id, user.id), limit - used
+                )
+            )
+    key_product = next((p for p in products if p.grants_access_key), None)
+    if key_product is not None:
+        row = keys.live_key(subscription, order)
+        full = None
+        if row is None:  # first time shown: issue it, and show it whole this once
+            try:
+                with db.session.begin_nested():
+                    row, full = keys.issue_key(
+                        user.id, key_product, subscription=subscription, order=order
+                    )
+            except IntegrityError:  # the same page, loaded twice at once, issued it first
+                row, full = keys.live_key(subscription, order), None
+        if row is not None:
+            grants.keys.append(KeyShown(key_product, row, full))
+    return grants
+
+
+def subscription_grants(user, subscriptions: list[Subscription]) -> dict[int, Grants]:
+    """Subscription id → what it gives (the recurring products of its order)."""
+    result = {}
+    for subscription in subscriptions:
+        products = _products(subscription.order, recurring=True)
+        if not products and subscription.product is not None:
+            products = [subscription.product]
+        result[subscription.id] = _grants(user, products, subscription.order, subscription)
+    return result
+
+
+def order_grants(user, orders: list[Order]) -> dict[int, Grants]:
+    """Order id → what its one-time products give (while the order is paid)."""
+    return {
+        order.id: _grants(user, products, order, None)
+        for order in orders
+        if (products := _products(order, recurring=False))
+    }
+
+
+def regenerate_key(user, key_id: int) -> KeyShown | None:
+    """Replace the user's own live key by a new one (the old one stops at once); None when
+    the key is not theirs, not live, or its purchase no longer gives a key."""
+    row = db.session.get(AccessKey, key_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        return None
+    product = row.product
+    if product is None or not product.grants_access_key:
+        return None
+    if row.subscription is not None:
+        active = gives_access(row.subscription, timedelta(days=grace_period_days()))
+    else:
+        active = row.order is not None and row.order.status is OrderStatus.PAID
+    if not active:
+        return None
+    new_row, full = keys.issue_key(user.id, product, subscription=row.subscription, order=row.order)
+    return KeyShown(product, new_row, full)

@@ -1,0 +1,1 @@
+"""The JSON API that outside services call (docs/access-api.yaml)."""

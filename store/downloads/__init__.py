@@ -1,0 +1,1 @@
+"""Files the store sells as downloads."""
