@@ -28,6 +28,18 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 babel = Babel()
-login_manager = LoginManager()
+
+
+class StoreLoginManager(LoginManager):
+    """Flask-Login, refusing damaged remember-me cookies instead of failing on them."""
+
+    def _load_user_from_remember_cookie(self, cookie):
+        # hmac.compare_digest raises on non-ASCII text: such a cookie was not made by us.
+        if not cookie.isascii():
+            return None
+        return super()._load_user_from_remember_cookie(cookie)
+
+
+login_manager = StoreLoginManager()
 # Storage from RATELIMIT_STORAGE_URI: memory:// by default, redis://… with several workers.
 limiter = Limiter(key_func=get_remote_address)

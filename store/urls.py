@@ -32,7 +32,8 @@ def page_number(value) -> int:
 def valid_id(value) -> int | None:
     """An id typed by a client, if it is one a row could have."""
     text = str(value).strip()
-    if not (text.isascii() and text.isdigit()):
+    # Ten digits at most: longer cannot be a row id, and int() of thousands of digits raises.
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None

@@ -1094,6 +1094,7 @@ class StripeDouble:
                 self._cancel_subscription,
             ),
             ("GET", "/v1/invoices/{id}", sp.InvoiceRetrieveParams, partial(retrieve, "invoice")),
+            ("GET", "/v1/charges/{id}", sp.ChargeRetrieveParams, partial(retrieve, "charge")),
             (
                 "POST",
                 "/v1/billing_portal/sessions",

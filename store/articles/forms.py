@@ -12,9 +12,14 @@ from store.forms import email_field
 
 def http_url(form, field) -> None:
     """Accept only http(s) links with a host, so a website cannot carry `javascript:`."""
-    parts = urlsplit(field.data or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError(_l("Enter a website address starting with http:// or https://."))
+    message = _l("Enter a website address starting with http:// or https://.")
+    try:
+        parts = urlsplit(field.data or "")
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError as error:  # "http://[::1": an unclosed or invalid IPv6 host
+        raise ValidationError(message) from error
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(message)
 
 
 class CommentForm(FlaskForm):

@@ -2,7 +2,8 @@
 
 import logging
 
-from flask import Flask, g, make_response, render_template, request
+from flask import Flask, current_app, g, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -42,12 +43,17 @@ def _explanations() -> dict[int, str]:
 
 def render_error(code: int, explanation: str | None = None):
     """Render the error page for `code`."""
+    title = _titles().get(code, _("Error"))
+    if request_ctx.url_adapter is None:
+        # A request Flask could not route at all (a Host outside TRUSTED_HOSTS): no link can
+        # be built for the page, so the answer is its title in plain text.
+        return current_app.response_class(f"{title}\n", mimetype="text/plain"), code
     template = "errors/404.html" if code == 404 else "errors/error.html"
     return (
         render_template(
             template,
             code=code,
-            title=_titles().get(code, _("Error")),
+            title=title,
             explanation=explanation or _explanations().get(code, ""),
         ),
         code,

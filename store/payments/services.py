@@ -1,9 +1,11 @@
 """Fulfilment and Stripe webhooks.
 
 Every change comes from Stripe's own objects: the webhook and the success page call the same
-`fulfil_checkout_session`, and a subscription's state is always taken from the subscription
-as the API returns it now, so events may arrive late, twice or out of order and the final
-state is the same. Services flush; the caller commits.
+`fulfil_checkout_session`, and a subscription's state (or a charge's refunds) is always taken
+from the subscription (or charge) as the API returns it now, whatever an event embeds, so
+events may arrive late, twice or out of order and the final state is the same. An object
+lacking a field the store needs, or holding a value of the wrong type, raises MalformedObject.
+Services flush; the caller commits.
 """
 
 import logging
@@ -28,19 +30,94 @@ from store.payments.models import (
     SubscriptionStatus,
     WebhookEvent,
 )
+from store.urls import valid_id
 
 logger = logging.getLogger(__name__)
 
 
-def _timestamp(value: int | None) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if value else None
+#: the longest Stripe id the store's columns hold
+MAX_ID_LENGTH = 255
+#: the longest event type the webhook_event table holds
+MAX_EVENT_TYPE_LENGTH = 100
+#: the largest amount a payment row holds (an INTEGER column)
+MAX_AMOUNT = 2**31 - 1
+#: 9999-12-31T23:59:59Z, the last second a database timestamp holds
+MAX_TIMESTAMP = 253_402_300_799
 
 
-def _id(value: Any) -> str | None:
+class MalformedObject(ValueError):
+    """A Stripe object lacks a field the store needs, or holds a value of the wrong type.
+
+    Raised before anything is committed: the webhook answers 400, so that Stripe retries the
+    event, and a corrected delivery is applied.
+    """
+
+
+def _malformed(key: str, value: Any, expected: str) -> MalformedObject:
+    return MalformedObject(f"{key} is {type(value).__name__}, expected {expected}")
+
+
+def _text(obj: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    """A string field of a Stripe object, such as an id (None when absent and not required)."""
+    value = obj.get(key)
+    if value in (None, "") and not required:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
+        raise _malformed(key, value, f"a string of 1 to {MAX_ID_LENGTH} characters")
+    return value
+
+
+def _reference(obj: dict[str, Any], key: str) -> str | None:
     """A Stripe reference that may be an id or an expanded object."""
+    value = obj.get(key)
     if isinstance(value, dict):
-        return value.get("id")
-    return value or None
+        return _text(value, "id", required=True)
+    return _text(obj, key)
+
+
+def _mapping(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    """A nested hash (metadata, parent…); empty when absent."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _malformed(key, value, "an object")
+    return value
+
+
+def _list_data(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The elements of a Stripe list field (subscription items, invoice lines)."""
+    data = _mapping(obj, key).get("data")
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise _malformed(f"{key}.data", data, "a list of objects")
+    return data
+
+
+def _integer(obj: dict[str, Any], key: str, *, maximum: int) -> int | None:
+    """A whole number from 0 to `maximum` (amounts, timestamps); None when absent."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise _malformed(key, value, f"an integer from 0 to {maximum}")
+    return value
+
+
+def _timestamp(obj: dict[str, Any], key: str) -> datetime | None:
+    seconds = _integer(obj, key, maximum=MAX_TIMESTAMP)
+    return datetime.fromtimestamp(seconds, UTC) if seconds else None
+
+
+def _currency(obj: dict[str, Any]) -> str | None:
+    """An ISO currency code, upper case as the store writes them ("eur" → "EUR")."""
+    value = obj.get("currency")
+    if value is None:
+        return None
+    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha()):
+        raise _malformed("currency", value, "a three-letter currency code")
+    return value.upper()
 
 
 # --- customers -------------------------------------------------------------------------
@@ -77,7 +154,7 @@ def _user_for_customer(stripe_customer_id: str | None) -> int | None:
 
 
 def _order_from_metadata(obj: dict[str, Any]) -> Order | None:
-    number = (obj.get("metadata") or {}).get("order_number") or obj.get("client_reference_id")
+    number = _text(_mapping(obj, "metadata"), "order_number") or _text(obj, "client_reference_id")
     if not number:
         return None
     return db.session.scalar(sa.select(Order).where(Order.number == number))
@@ -87,40 +164,41 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
     """Apply a Checkout Session to its order: paid, customer linked, subscription recorded.
 
     Called by the success page and by the webhooks; running it twice changes nothing more.
+    The subscription is read from Stripe's API by its id, whatever the session embeds.
     """
+    session_id = _text(session, "id", required=True)
     order = db.session.scalar(
-        sa.select(Order).where(Order.stripe_checkout_session_id == session["id"])
+        sa.select(Order).where(Order.stripe_checkout_session_id == session_id)
     ) or _order_from_metadata(session)
     if order is None:
-        logger.warning("checkout session %s matches no order", session.get("id"))
+        logger.warning("checkout session %s matches no order", session_id)
         return None
     tag_order(order.number)
-    customer_id = _id(session.get("customer"))
+    customer_id = _reference(session, "customer")
     if customer_id and order.user_id:
         link_customer(order.user_id, customer_id)
     paid = session.get("status") == "complete" and session.get("payment_status") in (
         "paid",
         "no_payment_required",
     )
-    subscription = session.get("subscription")
-    if isinstance(subscription, str):
-        subscription = stripe_gateway.retrieve_subscription(subscription)
-    if subscription:
-        order.stripe_subscription_id = subscription["id"]
-        upsert_subscription(subscription, order=order)
+    subscription_id = _reference(session, "subscription")
+    if subscription_id:
+        row = refresh_subscription(subscription_id, order=order)
+        order.stripe_subscription_id = row.stripe_subscription_id
     if paid:
-        order.stripe_payment_intent_id = _id(session.get("payment_intent"))
+        order.stripe_payment_intent_id = _reference(session, "payment_intent")
         if order.mode == "payment":
             record_payment(
-                stripe_id=session["id"],
+                stripe_id=session_id,
                 order=order,
-                amount_cents=session.get("amount_total") or order.total_cents,
-                currency=session.get("currency") or order.currency,
+                amount_cents=_integer(session, "amount_total", maximum=MAX_AMOUNT)
+                or order.total_cents,
+                currency=_currency(session) or order.currency,
                 status=PaymentStatus.PAID,
             )
         if order.status is not OrderStatus.PAID:
             mark_order(order, OrderStatus.PAID)
-            logger.info("order %s paid (checkout session %s)", order.number, session["id"])
+            logger.info("order %s paid (checkout session %s)", order.number, session_id)
     return order
 
 
@@ -135,8 +213,11 @@ def fail_checkout_session(session: dict[str, Any]) -> None:
 
 
 def refund_charge(charge: dict[str, Any]) -> None:
-    """A charge refunded in full: its order gives nothing any more (partial refunds keep it)."""
-    payment_intent = _id(charge.get("payment_intent"))
+    """A charge refunded in full: its order gives nothing any more (partial refunds keep it).
+
+    `charge` is the charge as Stripe's API returns it, not as an event describes it.
+    """
+    payment_intent = _reference(charge, "payment_intent")
     if not payment_intent:
         return
     order = db.session.scalar(
@@ -163,11 +244,8 @@ def _product_for(subscription: dict[str, Any], order: Order | None) -> int | Non
         for line in order.lines:
             if line.interval and line.product_id:
                 return line.product_id
-    price_ids = [
-        _id(item.get("price"))
-        for item in (subscription.get("items") or {}).get("data", [])
-        if item.get("price")
-    ]
+    items = _list_data(subscription, "items")
+    price_ids = [price_id for item in items if (price_id := _reference(item, "price"))]
     if not price_ids:
         return None
     return db.session.scalar(sa.select(Product.id).where(Product.stripe_price_id.in_(price_ids)))
@@ -177,42 +255,44 @@ def upsert_subscription(
     subscription: dict[str, Any], *, order: Order | None = None
 ) -> Subscription:
     """Create or update our copy of a Stripe subscription from Stripe's object."""
+    subscription_id = _text(subscription, "id", required=True)
+    status = _subscription_status(subscription)
     row = db.session.scalar(
         sa.select(Subscription)
-        .where(Subscription.stripe_subscription_id == subscription["id"])
+        .where(Subscription.stripe_subscription_id == subscription_id)
         .with_for_update()
     )
     if order is None:
         order = _order_from_metadata(subscription)
     if order is not None:
         tag_order(order.number)
-    customer_id = _id(subscription.get("customer")) or ""
+    customer_id = _reference(subscription, "customer") or ""
     if row is None:
-        row = Subscription(stripe_subscription_id=subscription["id"])
+        row = Subscription(stripe_subscription_id=subscription_id)
         db.session.add(row)
     row.stripe_customer_id = customer_id
-    status = SubscriptionStatus(subscription["status"])
     if status is SubscriptionStatus.PAST_DUE and row.status is not SubscriptionStatus.PAST_DUE:
         row.past_due_since = utcnow()
     elif status is not SubscriptionStatus.PAST_DUE:
         row.past_due_since = None
     row.status = status
     row.cancel_at_period_end = bool(subscription.get("cancel_at_period_end"))
-    row.canceled_at = _timestamp(subscription.get("canceled_at"))
+    row.canceled_at = _timestamp(subscription, "canceled_at")
     # In this API version the billing period lives on each subscription item.
     period_ends = [
-        item["current_period_end"]
-        for item in (subscription.get("items") or {}).get("data", [])
-        if item.get("current_period_end")
+        end
+        for item in _list_data(subscription, "items")
+        if (end := _timestamp(item, "current_period_end"))
     ]
-    row.current_period_end = _timestamp(max(period_ends)) if period_ends else None
+    row.current_period_end = max(period_ends) if period_ends else None
     if order is not None:
         row.order_id = order.id
         row.user_id = row.user_id or order.user_id
     if row.user_id is None:
-        metadata_user = (subscription.get("metadata") or {}).get("user_id")
-        row.user_id = int(metadata_user) if str(metadata_user).isdigit() else None
-        row.user_id = row.user_id or _user_for_customer(customer_id)
+        metadata_user = valid_id(_mapping(subscription, "metadata").get("user_id"))
+        if metadata_user is not None and db.session.get(User, metadata_user) is None:
+            metadata_user = None  # no such account (any more)
+        row.user_id = metadata_user or _user_for_customer(customer_id)
     if row.user_id and customer_id:
         link_customer(row.user_id, customer_id)
     row.product_id = row.product_id or _product_for(subscription, order)
@@ -226,9 +306,21 @@ def upsert_subscription(
     return row
 
 
-def refresh_subscription(stripe_subscription_id: str) -> Subscription:
+def _subscription_status(subscription: dict[str, Any]) -> SubscriptionStatus:
+    value = subscription.get("status")
+    try:
+        return SubscriptionStatus(value)
+    except ValueError:
+        statuses = ", ".join(SubscriptionStatus)
+        raise _malformed("status", value, f"one of {statuses}") from None
+
+
+def refresh_subscription(
+    stripe_subscription_id: str, *, order: Order | None = None
+) -> Subscription:
     """Fetch the subscription from Stripe and store its current state."""
-    return upsert_subscription(stripe_gateway.retrieve_subscription(stripe_subscription_id))
+    subscription = stripe_gateway.retrieve_subscription(stripe_subscription_id)
+    return upsert_subscription(subscription, order=order)
 
 
 #: a payment's status only moves forward: a late "open" never undoes "paid"
@@ -255,32 +347,36 @@ def record_payment(*, stripe_id: str, status: PaymentStatus, **fields: Any) -> P
 
 
 def _invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
-    parent = invoice.get("parent") or {}
-    details = parent.get("subscription_details") or {}
-    return _id(details.get("subscription")) or _id(invoice.get("subscription"))
+    details = _mapping(_mapping(invoice, "parent"), "subscription_details")
+    return _reference(details, "subscription") or _reference(invoice, "subscription")
 
 
 def record_invoice(invoice: dict[str, Any], status: PaymentStatus) -> Payment:
     """Record a subscription invoice (paid or failed) and refresh its subscription."""
+    invoice_id = _text(invoice, "id", required=True)
     subscription = None
     subscription_id = _invoice_subscription_id(invoice)
     if subscription_id:
         subscription = refresh_subscription(subscription_id)
-    lines = (invoice.get("lines") or {}).get("data") or [{}]
-    period = lines[0].get("period") or {}
-    amount = invoice.get("amount_paid") if status is PaymentStatus.PAID else None
+    lines = _list_data(invoice, "lines")
+    period = _mapping(lines[0], "period") if lines else {}
+    amount = None
+    if status is PaymentStatus.PAID:
+        amount = _integer(invoice, "amount_paid", maximum=MAX_AMOUNT)
+    if amount is None:
+        amount = _integer(invoice, "amount_due", maximum=MAX_AMOUNT) or 0
     payment = record_payment(
-        stripe_id=invoice["id"],
+        stripe_id=invoice_id,
         status=status,
         subscription=subscription,
         order=subscription.order if subscription else None,
         user_id=subscription.user_id if subscription else None,
-        amount_cents=amount if amount is not None else invoice.get("amount_due", 0),
-        currency=(invoice.get("currency") or "eur").upper(),
-        period_start=_timestamp(period.get("start")),
-        period_end=_timestamp(period.get("end")),
+        amount_cents=amount,
+        currency=_currency(invoice) or "EUR",
+        period_start=_timestamp(period, "start"),
+        period_end=_timestamp(period, "end"),
     )
-    logger.info("invoice %s %s for subscription %s", invoice["id"], status, subscription_id)
+    logger.info("invoice %s %s for subscription %s", invoice_id, status, subscription_id)
     return payment
 
 
@@ -300,7 +396,8 @@ def _on_subscription_changed(obj: dict[str, Any]) -> None:
 
 
 def _on_charge_refunded(obj: dict[str, Any]) -> None:
-    refund_charge(obj)
+    # Whether (and how much) the charge was refunded is read from Stripe, not from the event.
+    refund_charge(stripe_gateway.retrieve_charge(obj["id"]))
 
 
 def _on_invoice_paid(obj: dict[str, Any]) -> None:
@@ -341,22 +438,35 @@ def process_event(event: dict[str, Any]) -> bool:
     """Record the event and apply it; returns False when it was processed before.
 
     The event row is inserted first: its unique id makes a concurrent duplicate fail (or
-    wait, then fail) at that insert, so an event is applied once.
+    wait, then fail) at that insert, so an event is applied once. An event the store handles
+    must describe an object with an id, or MalformedObject is raised (the caller rolls back).
     """
     if event_seen(event["id"]):
         return False
-    obj = event["data"].get("object") or {}
+    event_type = event.get("type")
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= MAX_EVENT_TYPE_LENGTH:
+        raise _malformed("type", event_type, "an event type")
+    handler = EVENT_HANDLERS.get(event_type)
+    obj = event["data"].get("object")
+    if not isinstance(obj, dict):
+        if handler is not None:
+            raise _malformed("data.object", obj, "an object")
+        obj = {}
+    if handler is not None:
+        object_id = _text(obj, "id", required=True)
+    else:
+        # An event the store ignores is recorded whatever its object looks like.
+        object_id = obj.get("id") if isinstance(obj.get("id"), str) else None
     db.session.add(
         WebhookEvent(
             stripe_event_id=event["id"],
-            type=event.get("type", ""),
-            object_id=str(obj.get("id", "")),
+            type=event_type,
+            object_id=(object_id or "")[:MAX_ID_LENGTH],
         )
     )
     db.session.flush()
-    handler = EVENT_HANDLERS.get(event.get("type", ""))
     if handler is None:
-        logger.info("webhook %s: %s ignored", event["id"], event.get("type"))
+        logger.info("webhook %s: %s ignored", event["id"], event_type)
     else:
         handler(obj)
     return True

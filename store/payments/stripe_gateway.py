@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         SubscriptionUpdateParams,
     )
     from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
-    from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
+    from stripe.params.checkout import SessionCreateParams
     from stripe.params.checkout._session_create_params import (
         SessionCreateParamsLineItem,
         SessionCreateParamsLineItemPriceData,
@@ -40,6 +40,11 @@ TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
 
 # Stripe's error for a Stripe call that failed: callers catch this one class.
 StripeError = stripe.StripeError
+
+
+def is_missing(error: StripeError) -> bool:
+    """True when Stripe answered that the object asked for does not exist."""
+    return isinstance(error, stripe.InvalidRequestError) and error.code == "resource_missing"
 
 
 class LiveKeyRefused(RuntimeError):
@@ -176,9 +181,8 @@ def create_checkout_session(
 
 
 def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
-    """The Checkout Session with its subscription expanded."""
-    params: SessionRetrieveParams = {"expand": ["subscription"]}
-    return as_dict(_client().v1.checkout.sessions.retrieve(session_id, params=params))
+    """The Checkout Session as Stripe has it now (its subscription is fetched on its own)."""
+    return as_dict(_client().v1.checkout.sessions.retrieve(session_id))
 
 
 # --- subscriptions ---------------------------------------------------------------------
@@ -203,6 +207,14 @@ def create_portal_session(customer_id: str, *, return_url: str, locale: str) -> 
         "locale": locale,
     }
     return _client().v1.billing_portal.sessions.create(params=params).url
+
+
+# --- charges -------------------------------------------------------------------------------
+
+
+def retrieve_charge(charge_id: str) -> dict[str, Any]:
+    """The charge as Stripe has it now, with what was refunded of it."""
+    return as_dict(_client().v1.charges.retrieve(charge_id))
 
 
 # --- products and prices ----------------------------------------------------------------
@@ -259,15 +271,23 @@ def verify_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret or not signature:
         raise BadSignature("no webhook secret configured" if not secret else "no signature")
+    # Stripe signs UTF-8 text with an ASCII header; the library fails on anything else
+    # (UnicodeDecodeError on the body, TypeError comparing non-ASCII signatures).
+    if not signature.isascii():
+        raise BadSignature("signature header is not ASCII")
     try:
-        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=300)
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadSignature("body is not UTF-8") from error
+    try:
+        stripe.WebhookSignature.verify_header(text, signature, secret, tolerance=300)
     except stripe.SignatureVerificationError as error:
         raise BadSignature(str(error)) from error
-    if b"\\u0000" in payload:
+    if "\\u0000" in text:
         raise BadSignature("event holds a NUL character")  # no database can store it
     try:
-        event = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        event = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
         raise BadSignature("body is not JSON") from error
     if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
         raise BadSignature("not an event")

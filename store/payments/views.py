@@ -27,7 +27,8 @@ def webhook():
         logger.warning("webhook refused: %s", error)
         return jsonify(error="invalid signature"), 400
     event_id = event.get("id")
-    if not isinstance(event_id, str) or not event_id:
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= services.MAX_ID_LENGTH:
+        logger.warning("webhook refused: the event has no usable id")
         return jsonify(error="event without id"), 400
 
     for attempt in range(1, ATTEMPTS + 1):
@@ -53,8 +54,17 @@ def webhook():
                 attempt,
                 error.__class__.__name__,
             )
+        except services.MalformedObject as error:
+            # Nothing of it is kept, the event id included: Stripe's retry of a corrected
+            # event is applied.
+            db.session.rollback()
+            logger.warning("webhook %s refused, malformed: %s", event_id, error)
+            return jsonify(error="malformed event"), 400
         except stripe_gateway.StripeError as error:
             db.session.rollback()
+            if stripe_gateway.is_missing(error):
+                logger.warning("webhook %s refused: Stripe has no such object: %s", event_id, error)
+                return jsonify(error="unknown object"), 400
             logger.error("webhook %s: Stripe call failed: %s", event_id, error)
             return jsonify(error="stripe unavailable, retry later"), 503
     return jsonify(error="conflict, retry later"), 409
