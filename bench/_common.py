@@ -176,6 +176,7 @@ def store_env(database_url: str, **extra: str) -> dict:
     env.update(
         DATABASE_URL=database_url,
         SECRET_KEY=os.urandom(32).hex(),  # production checks want >= 32 characters
+        PUBLIC_URL="http://127.0.0.1",  # production checks want the public address
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",
     )

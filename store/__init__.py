@@ -6,21 +6,35 @@ from functools import lru_cache
 
 from flask import Flask, abort, request, url_for
 from flask_babel import format_datetime, get_locale
+from flask_login import current_user
 
 from store import config
 from store.text import StoreRequest
 
 
+class Store(Flask):
+    """Flask, with the two things every request and every link of the store rely on."""
+
+    #: form text arrives with LF line endings only (store/text.py says why)
+    request_class = StoreRequest
+
+    def url_for(self, endpoint: str, *, _external: bool = False, **values) -> str:
+        """An absolute URL (Stripe's return pages, canonical links, feed, sitemap) starts with
+        PUBLIC_URL, never with the Host header a client sent."""
+        public_url = self.config.get("PUBLIC_URL")
+        if _external and public_url and not values.get("_scheme"):
+            return public_url.rstrip("/") + super().url_for(endpoint, _external=False, **values)
+        return super().url_for(endpoint, _external=_external, **values)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the application."""
-    app = Flask(
+    app = Store(
         __name__,
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",
     )
-    # Form text arrives with LF line endings only (store/text.py says why).
-    app.request_class = StoreRequest
     os.makedirs(app.instance_path, exist_ok=True)
     if test_config is None:
         from dotenv import load_dotenv
@@ -52,7 +66,9 @@ def register_logging(app: Flask) -> None:
     register_request_id(app)
 
 
-#: no inline script or style anywhere: the policy allows only the site's own files
+#: no inline script or style anywhere: the policy allows only the site's own files; forms lead
+#: only to the site and to Stripe's hosted Checkout and customer portal (form-action also
+#: governs the redirect a form's POST answers with, which is how the store sends customers there)
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -61,26 +77,47 @@ CONTENT_SECURITY_POLICY = {
     "font-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'self'",
+    "form-action": "'self' https://checkout.stripe.com https://billing.stripe.com",
     "frame-ancestors": "'none'",
 }
 
 
+#: the only endpoints that accept bodies larger than MAX_CONTENT_LENGTH (file uploads)
+UPLOAD_ENDPOINTS = {"admin.product_new", "admin.product_edit"}
+
+
 def register_security(app: Flask) -> None:
-    """Security headers (Flask-Talisman) and response compression (Flask-Compress)."""
+    """Security headers (Flask-Talisman), `no-store` on private pages, and response
+    compression (Flask-Compress)."""
     from flask_compress import Compress
     from flask_talisman import Talisman
+
+    from store.ops.form_action import FormActionSources
+    from store.ops.private_pages import register_private_pages
 
     Talisman(
         app,
         # TLS ends at the proxy in production; HSTS is still sent on every https request.
         force_https=False,
         frame_options="DENY",
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy={
+            **CONTENT_SECURITY_POLICY,
+            # plus the configured Stripe double's origin, when STRIPE_API_BASE names one
+            "form-action": FormActionSources(CONTENT_SECURITY_POLICY["form-action"]),
+        },
         referrer_policy="strict-origin-when-cross-origin",
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         strict_transport_security=True,
     )
+    register_private_pages(app)
     Compress(app)
+
+    @app.before_request
+    def limit_request_size():
+        # Bodies are refused (413) past MAX_CONTENT_LENGTH before anything reads them; only
+        # the admin's product form, which uploads the files sold, may send more.
+        if request.endpoint in UPLOAD_ENDPOINTS and getattr(current_user, "is_admin", False):
+            request.max_content_length = app.config["DOWNLOAD_MAX_BYTES"] + 1024 * 1024
 
     @app.before_request
     def refuse_nul_characters():
@@ -120,6 +157,7 @@ def register_extensions(app: Flask) -> None:
     from store.extensions import babel, csrf, db, limiter, login_manager, migrate
     from store.i18n.views import select_locale
     from store.payments import stripe_gateway
+    from store.urls import valid_id
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
@@ -144,7 +182,14 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # "<id>:<session version>": a session or cookie from before the user's last logout,
+        # password change or "log out everywhere" carries an old version and opens nothing.
+        number, _, version = user_id.partition(":")
+        user_number, version_number = valid_id(number), valid_id(version)
+        if user_number is None or version_number is None:
+            return None
+        user = db.session.get(User, user_number)
+        return user if user is not None and user.session_version == version_number else None
 
 
 def register_blueprints(app: Flask) -> None:

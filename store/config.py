@@ -7,6 +7,7 @@ instance folder, and every other secret comes from the environment.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def normalise_database_url(url: str) -> str:
@@ -59,6 +60,10 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SITE_NAME": os.environ.get("SITE_NAME", "GPT Actu"),
+        #: the address visitors use, e.g. https://gpt-actu.example: every absolute URL the
+        #: store builds starts with it (required in production; `make run` uses its own)
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL")
+        or (f"http://127.0.0.1:{os.environ.get('PORT', '5000')}" if development else None),
         "STORE_ENV": "development" if development else "production",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -71,9 +76,17 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         #: how long an anonymous visitor's public page may be served from the cache (0: off)
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "10")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
+        #: failed logins per account from one address, and from all addresses together (the
+        #: owner's own browser, known by a signed cookie, is exempt from the second)
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
+            "LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour"
+        ),
+        "LOGIN_LIMIT_PER_ACCOUNT_ALL_ADDRESSES": os.environ.get(
+            "LOGIN_LIMIT_PER_ACCOUNT_ALL_ADDRESSES", "20 per minute;100 per hour"
+        ),
         "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "5 per minute;50 per day"),
         "COMMENT_LIMIT": os.environ.get("COMMENT_LIMIT", "5 per minute;50 per day"),
         "CHECKOUT_LIMIT": os.environ.get("CHECKOUT_LIMIT", "10 per minute"),
@@ -83,6 +96,8 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         else None,
         #: how many proxies (load balancer, nginx) stand in front: trust that many X-Forwarded-*
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        #: sent as `Authorization: Bearer …`, shows /healthz's details (unset: admins only)
+        "HEALTHZ_TOKEN": os.environ.get("HEALTHZ_TOKEN") or None,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not development),
@@ -119,6 +134,11 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "DOWNLOAD_LIMIT": int(os.environ.get("DOWNLOAD_LIMIT", "5")),
         #: the largest file the admin may upload (bytes)
         "DOWNLOAD_MAX_BYTES": int(os.environ.get("DOWNLOAD_MAX_BYTES", str(50 * 1024 * 1024))),
+        #: the largest request body (413 past it), and of the form text it may hold: a long
+        #: article fits; the product form's file upload may reach DOWNLOAD_MAX_BYTES
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "MAX_FORM_MEMORY_SIZE": int(os.environ.get("MAX_FORM_MEMORY_SIZE", str(2 * 1024 * 1024))),
+        "MAX_FORM_PARTS": 200,
         #: "" (Flask sends the file), "x-accel-redirect" (nginx) or "x-sendfile" (Apache…)
         "DOWNLOADS_OFFLOAD": os.environ.get("DOWNLOADS_OFFLOAD", ""),
         #: with x-accel-redirect: the `internal` nginx location that maps to DOWNLOADS_FOLDER
@@ -129,8 +149,21 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
     }
 
 
+def check_rate_limit_storage(workers: int, storage_uri: str) -> None:
+    """Several worker processes must share their rate-limit counters: in memory each worker
+    counts on its own, and every limit is multiplied by the number of workers."""
+    if workers > 1 and storage_uri.startswith("memory://"):
+        raise SystemExit(
+            f"{workers} workers with RATELIMIT_STORAGE_URI={storage_uri}: each worker would "
+            "count rate limits on its own (login guesses × workers). Set "
+            "RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 (shared by every worker), or run "
+            "one worker (WEB_CONCURRENCY=1)."
+        )
+
+
 def check_production_ready(config: dict) -> None:
-    """Refuse to run in production with a missing or placeholder SECRET_KEY."""
+    """Refuse to run in production with a missing or placeholder SECRET_KEY, or without
+    PUBLIC_URL."""
     if config.get("TESTING") or config.get("DEBUG") or config.get("STORE_ENV") == "development":
         return
     secret = config.get("SECRET_KEY") or ""
@@ -140,4 +173,11 @@ def check_production_ready(config: dict) -> None:
             f"{MIN_SECRET_LENGTH} characters in production, e.g. "
             '`export SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))")`. '
             "For a local run use `make run`, which sets STORE_ENV=development."
+        )
+    public_url = urlsplit(config.get("PUBLIC_URL") or "")
+    if public_url.scheme not in ("http", "https") or not public_url.hostname or public_url.query:
+        raise ConfigurationError(
+            "PUBLIC_URL must be set in production to the address visitors use, e.g. "
+            "`export PUBLIC_URL=https://gpt-actu.example`: Stripe's return pages, canonical "
+            "links, the feed and the sitemap are built from it, never from the Host header."
         )

@@ -48,6 +48,7 @@ def app(tmp_path, app_config, monkeypatch):
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
             "SITE_NAME": "GPT Actu",
+            "PUBLIC_URL": "http://localhost",
             "PAGE_CACHE_SECONDS": 0,  # tests read fresh pages; tests/ops covers the cache
             "DOWNLOADS_FOLDER": str(tmp_path / "downloads"),
             **app_config,

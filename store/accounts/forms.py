@@ -8,20 +8,37 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from store.forms import email_field, strip
 
 
-class RegisterForm(FlaskForm):
-    email = email_field()
-    password = PasswordField(
-        _l("Password"),
+def new_password_field(label=None) -> PasswordField:
+    """A password being chosen: 8 to 200 characters."""
+    return PasswordField(
+        label or _l("Password"),
         validators=[
             DataRequired(_l("Choose a password.")),
             Length(min=8, max=200, message=_l("Use at least 8 characters.")),
         ],
     )
-    confirm = PasswordField(
+
+
+def confirm_field() -> PasswordField:
+    return PasswordField(
         _l("Password again"),
         validators=[EqualTo("password", message=_l("The two passwords differ."))],
     )
+
+
+class RegisterForm(FlaskForm):
+    email = email_field()
+    password = new_password_field()
+    confirm = confirm_field()
     next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your password."))]
+    )
+    password = new_password_field(_l("New password"))
+    confirm = confirm_field()
 
 
 class LoginForm(FlaskForm):

@@ -20,6 +20,7 @@ from wtforms import SelectChoice
 
 from store.access import keys
 from store.access.models import AccessKey
+from store.accounts.models import User
 from store.admin import services
 from store.admin.forms import PARIS, ArticleForm, ConfirmForm, ProductForm, SettingsForm
 from store.articles.models import Article, Comment, CommentStatus
@@ -30,8 +31,10 @@ from store.downloads import services as downloads
 from store.downloads.models import DownloadCount
 from store.extensions import db
 from store.orders.models import Order, OrderStatus
+from store.orders.services import orders_for
 from store.payments import stripe_gateway
 from store.payments.models import Payment, Subscription, SubscriptionStatus
+from store.payments.services import subscriptions_for
 from store.settings.services import grace_period_days, set_setting
 from store.urls import page_number, safe_next, valid_id
 
@@ -571,6 +574,43 @@ def access_key_revoke(key_id: int):
         "success",
     )
     return redirect(back, code=303)
+
+
+# --- customers -------------------------------------------------------------------------
+
+
+@bp.get("/customers")
+def customers():
+    """Accounts, newest first, searchable by email."""
+    q = request.args.get("q", "").strip()
+    query = sa.select(User).order_by(User.created_at.desc(), User.id.desc())
+    if q:
+        query = query.where(User.email.icontains(q, autoescape=True))
+    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/customers.html", page=page, q=q)
+
+
+@bp.get("/customers/<id:user_id>")
+def customer_detail(user_id: int):
+    """One account: its orders and subscriptions, and "log out everywhere"."""
+    user = db.get_or_404(User, user_id)
+    return render_template(
+        "admin/customer_detail.html",
+        customer=user,
+        orders=orders_for(user),
+        subscriptions=subscriptions_for(user),
+    )
+
+
+@bp.post("/customers/<id:user_id>/logout-everywhere")
+def customer_logout_everywhere(user_id: int):
+    """End every session and remember-me cookie of an account (a stolen cookie, say)."""
+    user = db.get_or_404(User, user_id)
+    user.end_sessions()
+    db.session.commit()
+    logger.info("admin %s logged user %s out everywhere", current_user.id, user.id)
+    flash(_("%(email)s is logged out on every device.", email=user.email), "success")
+    return redirect(url_for("admin.customer_detail", user_id=user.id), code=303)
 
 
 # --- subscriptions ---------------------------------------------------------------------

@@ -36,7 +36,9 @@ def live_server(app, seeded):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = url  # where Stripe sends the browser back
+    yield url
     server.shutdown()
     thread.join()
 
@@ -97,3 +99,29 @@ def login_as_admin(db):
     user = register_user("patron@example.org", "mot de passe du patron", is_admin=True)
     db.session.commit()
     return user
+
+
+def register(page, email: str) -> None:
+    """Create a customer account through the registration form (the browser is logged in)."""
+    from playwright.sync_api import expect
+
+    page.goto("/account/register")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill("un mot de passe solide")
+    page.get_by_label("Confirmez le mot de passe").fill("un mot de passe solide")
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.locator(".flash-success")).to_contain_text("Bienvenue")
+
+
+def buy(page, live_server: str, payments, product_name: str) -> None:
+    """Add the product from the shop and pay for it on the Stripe double's page."""
+    from playwright.sync_api import expect
+
+    page.goto("/shop")
+    page.get_by_role("button", name=f"Ajouter au panier : {product_name}", exact=True).click()
+    page.goto("/cart")
+    page.get_by_role("button", name="Payer avec Stripe").click()
+    page.wait_for_url(f"{payments.base_url}/pay/**")
+    page.get_by_role("button", name="Payer").click()
+    page.wait_for_url(f"{live_server}/checkout/success?session_id=*")
+    expect(page.locator("h1")).to_contain_text("Votre commande est confirmée")

@@ -7,26 +7,7 @@ from playwright.sync_api import expect
 
 from store.catalog.models import Product
 from store.downloads.services import path_of
-
-
-def register(page, email: str) -> None:
-    page.goto("/account/register")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill("un mot de passe solide")
-    page.get_by_label("Confirmez le mot de passe").fill("un mot de passe solide")
-    page.get_by_role("button", name="Créer mon compte").click()
-    expect(page.locator(".flash-success")).to_contain_text("Bienvenue")
-
-
-def buy(page, live_server, payments, product_name: str) -> None:
-    page.goto("/shop")
-    page.get_by_role("button", name=f"Ajouter au panier : {product_name}", exact=True).click()
-    page.goto("/cart")
-    page.get_by_role("button", name="Payer avec Stripe").click()
-    page.wait_for_url(f"{payments.base_url}/pay/**")
-    page.get_by_role("button", name="Payer").click()
-    page.wait_for_url(f"{live_server}/checkout/success?session_id=*")
-    expect(page.locator("h1")).to_contain_text("Votre commande est confirmée")
+from tests.browser.conftest import buy, register
 
 
 def test_buy_the_guide_and_download_it_from_the_account(

@@ -19,6 +19,8 @@ from store.catalog.models import Billing
 from store.config import ConfigurationError
 
 ROOT = Path(__file__).resolve().parents[2]
+#: the operator's token: /healthz shows what is configured only to it (or to an admin)
+HEALTHZ_TOKEN = "operator-token-of-the-health-probe"
 
 
 def test_security_headers_on_every_page(client, seeded):
@@ -108,7 +110,8 @@ def test_the_entry_point_exits_non_zero_with_a_clear_message(tmp_path):
 
 
 def test_healthz_reports_database_and_configuration_without_secrets(app, client, payments):
-    response = client.get("/healthz")
+    app.config["HEALTHZ_TOKEN"] = HEALTHZ_TOKEN
+    response = client.get("/healthz", headers={"Authorization": "Bearer " + HEALTHZ_TOKEN})
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok" and body["database"]["status"] == "ok"
@@ -119,6 +122,7 @@ def test_healthz_reports_database_and_configuration_without_secrets(app, client,
         app.config["SECRET_KEY"],
         app.config["STRIPE_SECRET_KEY"],
         app.config["STRIPE_WEBHOOK_SECRET"],
+        app.config["HEALTHZ_TOKEN"],
     ):
         assert secret not in text
 
@@ -130,7 +134,8 @@ def test_healthz_says_when_the_database_is_down(app, client, monkeypatch):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     monkeypatch.setattr(db.session, "execute", refuse)
-    response = client.get("/healthz")
+    app.config["HEALTHZ_TOKEN"] = HEALTHZ_TOKEN
+    response = client.get("/healthz", headers={"Authorization": "Bearer " + HEALTHZ_TOKEN})
     assert response.status_code == 503
     assert response.get_json()["database"]["status"] == "unreachable"
 

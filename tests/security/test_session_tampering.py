@@ -38,7 +38,7 @@ def guide(create_product):
 
 def wanted_session(admin, guide) -> dict:
     """What a forger wants: to be the admin, with three guides in the cart."""
-    return {"_user_id": str(admin.id), "_fresh": True, "cart": {str(guide.id): 3}}
+    return {"_user_id": admin.get_id(), "_fresh": True, "cart": {str(guide.id): 3}}
 
 
 def assert_anonymous_with_an_empty_cart(app, cookie_name, value, why):
@@ -101,16 +101,17 @@ def test_a_forged_or_modified_session_cookie_is_ignored(app, admin, guide):
 def test_a_forged_remember_me_cookie_is_ignored(app, admin):
     name = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
     for why, value in {
-        "signed with another key": encode_cookie(str(admin.id), key="not-the-site-key"),
-        "no digest": f"{admin.id}|",
-        "digest of another user": encode_cookie("999", key=app.secret_key).replace(
-            "999|", f"{admin.id}|"
+        "signed with another key": encode_cookie(admin.get_id(), key="not-the-site-key"),
+        "no digest": f"{admin.get_id()}|",
+        "digest of another user": encode_cookie("999:1", key=app.secret_key).replace(
+            "999:1|", f"{admin.get_id()}|"
         ),
+        "an older session version": encode_cookie(f"{admin.id}:0", key=app.secret_key),
         "junk": "|||",
     }.items():
         assert_anonymous_with_an_empty_cart(app, name, value, why)
 
     # The control: the site's own digest logs the admin in.
     browser = visitor(app)
-    browser.client.set_cookie(name, encode_cookie(str(admin.id), key=app.secret_key))
+    browser.client.set_cookie(name, encode_cookie(admin.get_id(), key=app.secret_key))
     assert browser.client.get("/admin").status_code == 200

@@ -1,0 +1,156 @@
+"""Sessions end when they should: logout, a password change and the admin's "log out
+everywhere" end every session and remember-me cookie of the account at once, on every
+device; the CSRF token is renewed at login; a damaged remember-me cookie is no cookie."""
+
+import sqlalchemy as sa
+
+from store.accounts.models import User
+from tests.security.conftest import PASSWORD, logged_in, visitor
+
+
+def cookie(browser, name: str) -> str | None:
+    found = browser.client.get_cookie(name)
+    return found.value if found else None
+
+
+def with_cookies(app, **cookies):
+    """A new browser holding only these cookies (copied from another one)."""
+    browser = visitor(app)
+    for name, value in cookies.items():
+        browser.client.set_cookie(name, value)
+    return browser
+
+
+def opens_account(browser) -> bool:
+    return browser.client.get("/account").status_code == 200
+
+
+def remember_login(app, user):
+    browser = visitor(app)
+    response = browser.post(
+        "/account/login", {"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+    assert response.status_code == 303
+    assert cookie(browser, "remember_token")
+    return browser
+
+
+def test_a_session_cookie_copied_before_logout_opens_nothing_after_it(app, make_user):
+    user = make_user("camille@example.org")
+    browser = logged_in(app, user)
+    stolen = with_cookies(app, session=cookie(browser, "session"))
+    assert opens_account(stolen)
+    assert browser.post("/account/logout").status_code == 303
+    assert not opens_account(stolen)
+
+
+def test_a_remember_me_cookie_stops_working_at_logout(app, make_user):
+    user = make_user("camille@example.org")
+    browser = remember_login(app, user)
+    stolen = with_cookies(app, remember_token=cookie(browser, "remember_token"))
+    assert opens_account(stolen)  # the cookie alone logs in: it is a real remember-me cookie
+    browser.post("/account/logout")
+    assert not opens_account(with_cookies(app, remember_token=cookie(stolen, "remember_token")))
+
+
+def test_logging_out_on_one_device_logs_out_the_others(app, make_user):
+    user = make_user("camille@example.org")
+    laptop, phone = logged_in(app, user), logged_in(app, user)
+    laptop.post("/account/logout")
+    assert not opens_account(phone)
+    assert opens_account(logged_in(app, user))  # logging in again works
+
+
+def test_a_password_change_ends_every_other_session(app, db, make_user):
+    user = make_user("camille@example.org")
+    here, elsewhere = logged_in(app, user), remember_login(app, user)
+    remembered = with_cookies(app, remember_token=cookie(elsewhere, "remember_token"))
+    response = here.post(
+        "/account/password",
+        {
+            "current": PASSWORD,
+            "password": "un nouveau mot de passe",
+            "confirm": "un nouveau mot de passe",
+        },
+    )
+    assert response.status_code == 303
+    assert opens_account(here)  # the browser that changed it stays logged in
+    assert not opens_account(elsewhere) and not opens_account(remembered)
+    old = visitor(app).post("/account/login", {"email": user.email, "password": PASSWORD})
+    assert old.status_code == 400
+    new = visitor(app).post(
+        "/account/login", {"email": user.email, "password": "un nouveau mot de passe"}
+    )
+    assert new.status_code == 303
+
+
+def test_a_password_change_needs_the_current_password(app, db, make_user):
+    user = make_user("camille@example.org")
+    here, elsewhere = logged_in(app, user), logged_in(app, user)
+    response = here.post(
+        "/account/password",
+        {
+            "current": "pas le bon",
+            "password": "un nouveau mot de passe",
+            "confirm": "un nouveau mot de passe",
+        },
+    )
+    assert response.status_code == 400
+    assert "Mot de passe incorrect" in response.get_data(as_text=True)
+    assert opens_account(elsewhere)
+    assert db.session.get(User, user.id).check_password(PASSWORD)
+
+
+def test_the_admin_logs_a_customer_out_everywhere(app, db, make_user):
+    customer = make_user("camille@example.org")
+    phone, laptop = logged_in(app, customer), remember_login(app, customer)
+    remembered = with_cookies(app, remember_token=cookie(laptop, "remember_token"))
+    admin = logged_in(app, make_user("patron@example.org", admin=True))
+    page = admin.client.get(f"/admin/customers/{customer.id}").get_data(as_text=True)
+    assert "camille@example.org" in page and "Déconnecter partout" in page
+    response = admin.post(f"/admin/customers/{customer.id}/logout-everywhere")
+    assert response.status_code == 303
+    assert not opens_account(phone) and not opens_account(laptop)
+    assert not opens_account(remembered)
+    assert opens_account(admin)  # only that customer's sessions ended
+
+
+def test_a_customer_cannot_log_anybody_out(app, db, make_user):
+    victim = make_user("victime@example.org")
+    victim_browser = logged_in(app, victim)
+    attacker = logged_in(app, make_user("curieux@example.org"))
+    assert attacker.post(f"/admin/customers/{victim.id}/logout-everywhere").status_code == 403
+    assert opens_account(victim_browser)
+
+
+def test_the_csrf_token_is_renewed_at_login(app, make_user):
+    user = make_user("camille@example.org")
+    browser = visitor(app)
+    before = browser.token()  # a token planted or seen before the login
+    browser.post("/account/login", {"email": user.email, "password": PASSWORD})
+    stale = browser.client.post("/cart/clear", data={"csrf_token": before})
+    assert stale.status_code == 400
+    assert browser.post("/cart/clear").status_code == 303  # the new token works
+
+
+def test_sessions_from_before_versions_open_nothing(app, db, make_user):
+    user = make_user("camille@example.org")
+    browser = logged_in(app, user)
+    with browser.client.session_transaction() as session:
+        session["_user_id"] = str(user.id)  # the format used before session versions
+    assert not opens_account(browser)
+
+
+def test_damaged_remember_me_cookies_are_ignored(app, make_user):
+    user = make_user("camille@example.org")
+    for value in ("1|é", "é", f"{user.id}:1|" + "é" * 64, "|", "x" * 3000, f"{user.id}:1|00"):
+        browser = with_cookies(app, remember_token=value)
+        response = browser.client.get("/account")
+        assert response.status_code == 302, value  # to the login page
+        assert browser.client.get("/").status_code == 200
+
+
+def test_the_session_version_is_bumped_once_per_logout(app, db, make_user):
+    user = make_user("camille@example.org")
+    logged_in(app, user).post("/account/logout")
+    assert db.session.scalar(sa.select(User.session_version).where(User.id == user.id)) == 2
