@@ -118,6 +118,11 @@ def order_grants(user, orders: list[Order]) -> dict[int, Grants]:
     }
 
 
+def owns_key(user, key_id: int) -> bool:
+    row = db.session.get(AccessKey, key_id)
+    return row is not None and row.user_id == user.id
+
+
 def regenerate_key(user, key_id: int) -> KeyShown | None:
     """Replace the user's own live key by a new one (the old one stops at once); None when
     the key is not theirs, not live, or its purchase no longer gives a key."""

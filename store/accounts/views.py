@@ -236,7 +236,17 @@ def regenerate_key(key_id: int):
     cookie or a URL."""
     shown = purchases.regenerate_key(current_user, key_id)
     if shown is None:
-        abort(404)
+        if not purchases.owns_key(current_user, key_id):
+            abort(404)
+        # Their own key, already replaced (a double click, an old tab) or whose purchase ended.
+        flash(
+            _(
+                "This key was already replaced, or its purchase has ended: your account shows "
+                "the key in force, if any."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.index"), code=303)
     logger.info("user %s regenerated access key %s", current_user.id, shown.row.prefix)
     return _account_page(shown_key=shown)
 

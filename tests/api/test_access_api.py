@@ -379,6 +379,18 @@ def test_a_key_of_an_ended_subscription_is_not_replaced(db, subscriber, payments
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccessKey)) == 1
 
 
+def test_a_double_click_on_generate_keeps_the_first_new_key(db, subscriber, gateway):
+    forms, _, old = subscriber
+    (action,) = REGENERATE.findall(account(forms))
+    first = NEW_KEY.search(forms.post(action).get_data(as_text=True)).group(1)
+    again = forms.post(action)  # the same button, clicked twice
+    assert again.status_code == 303 and again.headers["Location"].endswith("/account")
+    assert gateway.check(first).status_code == 200  # the key shown first still works
+    assert gateway.check(old).status_code == 401
+    page = account(forms)
+    assert "déjà été remplacée" in page and first not in page
+
+
 def test_only_an_admin_may_revoke_a_key(db, subscriber, browser, gateway):
     _, _, key = subscriber
     revoke = f"/admin/access-keys/{db.session.scalar(sa.select(AccessKey.id))}/revoke"
