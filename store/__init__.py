@@ -4,7 +4,7 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Flask, abort, request, url_for
+from flask import Flask, abort, redirect, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security(app)
     register_extensions(app)
     register_blueprints(app)
+    register_favicon(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -232,6 +233,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(downloads_bp)
     app.register_blueprint(api_bp)
+
+
+def register_favicon(app: Flask) -> None:
+    """`/favicon.ico`, which browsers and crawlers ask for on their own."""
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Send the visitor to the site's icon, a static file cached for a year."""
+        response = redirect(url_for("static", filename="img/favicon.svg"), code=302)
+        # A day, not a year: a new icon gets a new versioned URL, which this must lead to.
+        response.cache_control.public = True
+        response.cache_control.max_age = 86_400
+        return response
 
 
 def register_errorhandlers(app: Flask) -> None:

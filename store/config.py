@@ -41,6 +41,16 @@ def _flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _http_url(name: str) -> str:
+    """An http(s) address from the environment; "" for anything else (unset, `javascript:`…)."""
+    value = os.environ.get(name, "").strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[::1"
+        return ""
+    return value if parts.scheme in ("http", "https") and parts.hostname else ""
+
+
 def from_environment(instance_path: str, *, generate_secret: bool = True) -> dict:
     """Build the configuration mapping from environment variables.
 
@@ -60,6 +70,11 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SITE_NAME": os.environ.get("SITE_NAME", "GPT Actu"),
+        #: the store's pages on social networks, linked in the footer (empty: no link)
+        "SOCIAL_FACEBOOK_URL": _http_url("SOCIAL_FACEBOOK_URL"),
+        "SOCIAL_X_URL": _http_url("SOCIAL_X_URL"),
+        "SOCIAL_LINKEDIN_URL": _http_url("SOCIAL_LINKEDIN_URL"),
+        "SOCIAL_YOUTUBE_URL": _http_url("SOCIAL_YOUTUBE_URL"),
         #: the address visitors use, e.g. https://gpt-actu.example: every absolute URL the
         #: store builds starts with it (required in production; `make run` uses its own)
         "PUBLIC_URL": os.environ.get("PUBLIC_URL")

@@ -357,6 +357,7 @@ class _Fault:
     remaining: int
     body: Obj
     timeout: bool
+    without: str | None  # answer 200, minus this field
 
 
 @dataclass
@@ -494,6 +495,7 @@ class StripeDouble:
         code: str | None = None,
         message: str | None = None,
         timeout: bool = False,
+        without: str | None = None,
     ) -> None:
         """Make the next ``times`` matching API requests fail.
 
@@ -501,7 +503,9 @@ class StripeDouble:
         ``card_declined``, other 4xx → ``invalid_request_error``, 5xx → ``api_error``). With
         ``timeout=True`` the request is carried out but its answer is held ``timeout_delay``
         seconds, past the client's timeout: like a response lost on the network, a retry with
-        the same idempotency key then gets the stored result.
+        the same idempotency key then gets the stored result. With ``without="url"`` the request
+        is carried out and answered 200, but with that field left out of the answer (an answer
+        altered on the way, or from an API version that lacks the field).
         """
         if error_type is None:
             error_type = {402: "card_error"}.get(
@@ -517,7 +521,7 @@ class StripeDouble:
             )
         error = {"type": error_type, "message": message, "code": code}
         body = {"error": {k: v for k, v in error.items() if v is not None}}
-        fault = _Fault(method.upper(), path_prefix, status, times, body, timeout)
+        fault = _Fault(method.upper(), path_prefix, status, times, body, timeout, without)
         with self._lock:
             self._faults.append(fault)
 
@@ -1517,7 +1521,7 @@ class StripeDouble:
 
     def _api(self, record: RecordedRequest, decode_error: _ApiError | None) -> _Response:
         fault = self._take_fault(record.method, record.path)
-        if fault is not None and not fault.timeout:
+        if fault is not None and not (fault.timeout or fault.without):
             record.response = fault.body
             return _json_response(fault.status, fault.body)
         replayed = False
@@ -1530,11 +1534,13 @@ class StripeDouble:
             status = 200
         except _ApiError as error:
             status, data = error.status, error.body
+        if fault is not None and fault.without and status == 200:
+            data = {key: value for key, value in data.items() if key != fault.without}
         record.response = data
         response = _json_response(status, data)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
-        response.hold = fault is not None  # a timeout fault: done, but answered too late
+        response.hold = fault is not None and fault.timeout  # done, but answered too late
         return response
 
     def _authenticate(self, record: RecordedRequest) -> None:

@@ -544,6 +544,19 @@ def test_injected_errors_map_to_library_exceptions(
     assert len(stripe_double.list_objects("checkout.session")) == 1
 
 
+def test_an_answer_can_come_back_without_a_field(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    stripe_double.fail_next("POST", "/v1/checkout/sessions", without="url")
+
+    altered = subscription_checkout(client)
+    assert altered.status == "open" and "url" not in altered
+    assert stripe_double.get(altered.id)["url"]  # the session itself is whole
+
+    assert subscription_checkout(client).url  # the fault is used up
+    assert len(stripe_double.list_objects("checkout.session")) == 2
+
+
 def test_library_retry_reuses_the_idempotency_key(stripe_double: StripeDouble) -> None:
     stripe_double.fail_next("POST", "/v1/customers", status=500)
     client = make_client(stripe_double, max_network_retries=1)

@@ -88,7 +88,7 @@ def _same_site_referrer() -> str | None:
 # --- dashboard -------------------------------------------------------------------------
 
 
-@bp.get("")
+@bp.get("", strict_slashes=False)  # /admin/ too: what people type
 def dashboard():
     """Figures at a glance: subscriptions, revenue, work waiting, configuration."""
     return render_template("admin/dashboard.html", stats=services.dashboard())

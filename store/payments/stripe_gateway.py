@@ -176,8 +176,12 @@ def create_checkout_session(
     session = _client().v1.checkout.sessions.create(
         params=params, options={"idempotency_key": idempotency_key}
     )
+    url = getattr(session, "url", None)  # a missing field raises AttributeError
+    if not url:
+        # Nowhere to send the customer: as good as a refusal (the caller fails the order).
+        raise StripeError(f"checkout session {session.id} came back without a URL")
     logger.info("order %s: checkout session %s created", order.number, session.id)
-    return session.id, session.url or ""
+    return session.id, url
 
 
 def retrieve_checkout_session(session_id: str) -> dict[str, Any]:

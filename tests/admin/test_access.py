@@ -44,6 +44,20 @@ def test_admin_reaches_the_dashboard(client, admin):
     assert "Tableau de bord" in page
 
 
+def test_the_dashboard_answers_with_a_trailing_slash_too(client, forms, login_as):
+    anonymous = client.get("/admin/")
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"] == "/account/login?next=/admin/"
+
+    login_as("client@example.org", admin=False)
+    assert client.get("/admin/").status_code == 403
+
+    forms.post("/account/logout")
+    login_as("admin@example.org")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Tableau de bord" in page
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -1,5 +1,6 @@
 """The news pages: front page, article page, comments."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -39,6 +40,20 @@ def test_the_article_page_has_its_parts(client, seeded):
     assert "7,00\xa0€ / mois" in offer
     assert 'action="/cart/add"' in offer
     assert "Suivez-nous" in page
+
+
+def test_every_list_and_the_article_word_the_date_the_same_way(client, seeded):
+    pages = [
+        "/",
+        "/category/actualites",
+        "/search?q=musk",
+        "/articles/differend-openai-elon-musk-blague-proces",
+    ]
+    for url in pages:
+        french = client.get(url).get_data(as_text=True)
+        assert re.search(r'Publié le <time datetime="[^"]+">2 avril 2024</time>', french), url
+        english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert re.search(r'Published on <time datetime="[^"]+">2 April 2024</time>', english), url
 
 
 def test_unpublished_and_future_articles_are_hidden(client, create_article):

@@ -207,8 +207,9 @@ def test_cancel_keeps_the_cart_and_abandons_the_order(db, payments, forms, clien
         {"status": 500},
         {"status": 402, "error_type": "card_error", "code": "card_declined"},
         {"timeout": True},
+        {"without": "url"},
     ],
-    ids=["server-error", "card-error", "timeout"],
+    ids=["server-error", "card-error", "timeout", "session-without-url"],
 )
 def test_stripe_failures_keep_the_cart_and_fail_the_order(
     db, payments, forms, client, customer, offer, fault, caplog

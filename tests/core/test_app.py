@@ -1,5 +1,7 @@
 """The skeleton: seed command, migrations, error pages, layout."""
 
+import re
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -50,6 +52,42 @@ def test_404_page_is_in_the_site_look(client):
     page = response.get_data(as_text=True)
     assert "Page introuvable" in page
     assert "Votre panier" in page and "Suivez-nous" in page
+
+
+def test_the_footer_links_only_the_social_networks_configured(app, client):
+    footer = client.get("/").get_data(as_text=True).split("<footer")[1]
+    assert "Suivez-nous" in footer and 'name="lang" value="en"' in footer
+    assert 'class="social"' not in footer
+    for network in ("facebook.com", "x.com", "linkedin.com", "youtube.com"):
+        assert network not in footer
+
+    app.config.update(
+        SOCIAL_X_URL="https://x.com/gptactu", SOCIAL_YOUTUBE_URL="https://www.youtube.com/@gptactu"
+    )
+    footer = client.get("/").get_data(as_text=True).split("<footer")[1]
+    social = footer.split('<ul class="social">')[1].split("</ul>")[0]
+    assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', social) == [
+        ("https://x.com/gptactu", "X"),
+        ("https://www.youtube.com/@gptactu", "YouTube"),
+    ]
+    assert "Suivez-nous" in footer and 'name="lang" value="en"' in footer
+
+
+def test_social_links_are_web_addresses_or_nothing(tmp_path, monkeypatch):
+    from store.config import from_environment
+
+    names = ["SOCIAL_FACEBOOK_URL", "SOCIAL_X_URL", "SOCIAL_LINKEDIN_URL", "SOCIAL_YOUTUBE_URL"]
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    config = from_environment(str(tmp_path), generate_secret=False)
+    assert [config[name] for name in names] == ["", "", "", ""]
+
+    monkeypatch.setenv("SOCIAL_FACEBOOK_URL", " https://www.facebook.com/gptactu ")
+    monkeypatch.setenv("SOCIAL_X_URL", "javascript:alert(1)")
+    monkeypatch.setenv("SOCIAL_LINKEDIN_URL", "//www.linkedin.com/company/gptactu")
+    monkeypatch.setenv("SOCIAL_YOUTUBE_URL", "https://")
+    config = from_environment(str(tmp_path), generate_secret=False)
+    assert [config[name] for name in names] == ["https://www.facebook.com/gptactu", "", "", ""]
 
 
 def test_500_page_rolls_back_and_is_in_the_site_look(app, db):

@@ -44,6 +44,15 @@ def test_anonymous_visitors_share_the_page_but_not_the_token(app, demo):
     assert 'data-testid="cart-count">1<' in second.get("/shop").get_data(as_text=True)
 
 
+def test_the_favicon_leaves_the_page_cache_alone(app, demo):
+    visitor = app.test_client()
+    assert visitor.get("/shop").headers["X-Page-Cache"] == "miss"
+    icon = visitor.get("/favicon.ico")
+    assert icon.status_code == 302
+    assert "X-Page-Cache" not in icon.headers and "Set-Cookie" not in icon.headers
+    assert visitor.get("/shop").headers["X-Page-Cache"] == "hit"
+
+
 def test_a_visitor_with_a_cart_or_a_login_gets_a_fresh_page(app, seeded, forms, client, login_as):
     app.test_client().get("/shop")  # fills the cache
     forms.post("/cart/add", {"product_id": 1})

@@ -237,6 +237,23 @@ def test_static_files_are_cache_busted_cached_and_compressed(client, seeded):
     assert html.headers["Content-Encoding"] in ("br", "gzip")
 
 
+def test_favicon_ico_leads_to_the_site_icon(client):
+    """Browsers and crawlers ask for /favicon.ico on their own, whatever the page links to."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    icon = response.headers["Location"]
+    assert icon.startswith("/static/img/favicon.svg?v=")
+    # the redirect is kept a day (a new icon gets a new versioned URL), the icon a year
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+    assert "Set-Cookie" not in response.headers
+    page_policy = client.get("/").headers["Content-Security-Policy"]
+    assert response.headers["Content-Security-Policy"] == page_policy
+    served = client.get(icon)
+    assert served.status_code == 200 and served.mimetype == "image/svg+xml"
+    assert served.headers["Cache-Control"] == "public, max-age=31536000"
+    assert served.data == (ROOT / "static" / "img" / "favicon.svg").read_bytes()
+
+
 def redis_reachable() -> bool:
     import socket
 
