@@ -124,3 +124,18 @@ def test_another_customers_order_is_a_404(db, forms, client, create_product):
     register(forms)
     assert client.get("/account/orders/GA-OTHER001").status_code == 404
     assert "GA-OTHER001" not in client.get("/account").get_data(as_text=True)
+
+
+def test_the_account_menu_with_logout_is_in_the_header(client, customer):
+    page = client.get("/").get_data(as_text=True)
+    header = page.split("<header", 1)[1].split("</header>", 1)[0]
+    footer = page.split("<footer", 1)[1]
+    assert 'href="/account"' in header and 'action="/account/logout"' in header
+    assert "Se déconnecter" in header
+    assert 'action="/account/logout"' not in footer
+
+
+def test_visitors_see_log_in_in_the_header_and_no_logout(client):
+    page = client.get("/").get_data(as_text=True)
+    header = page.split("<header", 1)[1].split("</header>", 1)[0]
+    assert 'href="/account/login"' in header and "/account/logout" not in page
