@@ -4,12 +4,11 @@ Every change comes from Stripe's own objects: the webhook and the success page c
 `fulfil_checkout_session`, and a subscription's state (or a charge's refunds) is always taken
 from the subscription (or charge) as the API returns it now, whatever an event embeds, so
 events may arrive late, twice or out of order and the final state is the same. An object
-lacking a field the store needs, or holding a value of the wrong type, raises MalformedObject.
+lacking a field the store needs, or holding a value of the wrong type, raises read.MalformedObject.
 Services flush; the caller commits.
 """
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +21,7 @@ from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import mark_order
 from store.payments import stripe_gateway
+from store.payments import stripe_objects as read
 from store.payments.models import (
     Customer,
     Payment,
@@ -33,91 +33,6 @@ from store.payments.models import (
 from store.urls import valid_id
 
 logger = logging.getLogger(__name__)
-
-
-#: the longest Stripe id the store's columns hold
-MAX_ID_LENGTH = 255
-#: the longest event type the webhook_event table holds
-MAX_EVENT_TYPE_LENGTH = 100
-#: the largest amount a payment row holds (an INTEGER column)
-MAX_AMOUNT = 2**31 - 1
-#: 9999-12-31T23:59:59Z, the last second a database timestamp holds
-MAX_TIMESTAMP = 253_402_300_799
-
-
-class MalformedObject(ValueError):
-    """A Stripe object lacks a field the store needs, or holds a value of the wrong type.
-
-    Raised before anything is committed: the webhook answers 400, so that Stripe retries the
-    event, and a corrected delivery is applied.
-    """
-
-
-def _malformed(key: str, value: Any, expected: str) -> MalformedObject:
-    return MalformedObject(f"{key} is {type(value).__name__}, expected {expected}")
-
-
-def _text(obj: dict[str, Any], key: str, *, required: bool = False) -> str | None:
-    """A string field of a Stripe object, such as an id (None when absent and not required)."""
-    value = obj.get(key)
-    if value in (None, "") and not required:
-        return None
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
-        raise _malformed(key, value, f"a string of 1 to {MAX_ID_LENGTH} characters")
-    return value
-
-
-def _reference(obj: dict[str, Any], key: str) -> str | None:
-    """A Stripe reference that may be an id or an expanded object."""
-    value = obj.get(key)
-    if isinstance(value, dict):
-        return _text(value, "id", required=True)
-    return _text(obj, key)
-
-
-def _mapping(obj: dict[str, Any], key: str) -> dict[str, Any]:
-    """A nested hash (metadata, parent…); empty when absent."""
-    value = obj.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _malformed(key, value, "an object")
-    return value
-
-
-def _list_data(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """The elements of a Stripe list field (subscription items, invoice lines)."""
-    data = _mapping(obj, key).get("data")
-    if data is None:
-        return []
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise _malformed(f"{key}.data", data, "a list of objects")
-    return data
-
-
-def _integer(obj: dict[str, Any], key: str, *, maximum: int) -> int | None:
-    """A whole number from 0 to `maximum` (amounts, timestamps); None when absent."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-        raise _malformed(key, value, f"an integer from 0 to {maximum}")
-    return value
-
-
-def _timestamp(obj: dict[str, Any], key: str) -> datetime | None:
-    seconds = _integer(obj, key, maximum=MAX_TIMESTAMP)
-    return datetime.fromtimestamp(seconds, UTC) if seconds else None
-
-
-def _currency(obj: dict[str, Any]) -> str | None:
-    """An ISO currency code, upper case as the store writes them ("eur" → "EUR")."""
-    value = obj.get("currency")
-    if value is None:
-        return None
-    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha()):
-        raise _malformed("currency", value, "a three-letter currency code")
-    return value.upper()
 
 
 # --- customers -------------------------------------------------------------------------
@@ -154,7 +69,9 @@ def _user_for_customer(stripe_customer_id: str | None) -> int | None:
 
 
 def _order_from_metadata(obj: dict[str, Any]) -> Order | None:
-    number = _text(_mapping(obj, "metadata"), "order_number") or _text(obj, "client_reference_id")
+    number = read.text(read.mapping(obj, "metadata"), "order_number") or read.text(
+        obj, "client_reference_id"
+    )
     if not number:
         return None
     return db.session.scalar(sa.select(Order).where(Order.number == number))
@@ -166,7 +83,7 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
     Called by the success page and by the webhooks; running it twice changes nothing more.
     The subscription is read from Stripe's API by its id, whatever the session embeds.
     """
-    session_id = _text(session, "id", required=True)
+    session_id = read.text(session, "id", required=True)
     order = db.session.scalar(
         sa.select(Order).where(Order.stripe_checkout_session_id == session_id)
     ) or _order_from_metadata(session)
@@ -174,26 +91,26 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
         logger.warning("checkout session %s matches no order", session_id)
         return None
     tag_order(order.number)
-    customer_id = _reference(session, "customer")
+    customer_id = read.reference(session, "customer")
     if customer_id and order.user_id:
         link_customer(order.user_id, customer_id)
     paid = session.get("status") == "complete" and session.get("payment_status") in (
         "paid",
         "no_payment_required",
     )
-    subscription_id = _reference(session, "subscription")
+    subscription_id = read.reference(session, "subscription")
     if subscription_id:
         row = refresh_subscription(subscription_id, order=order)
         order.stripe_subscription_id = row.stripe_subscription_id
     if paid:
-        order.stripe_payment_intent_id = _reference(session, "payment_intent")
+        order.stripe_payment_intent_id = read.reference(session, "payment_intent")
         if order.mode == "payment":
             record_payment(
                 stripe_id=session_id,
                 order=order,
-                amount_cents=_integer(session, "amount_total", maximum=MAX_AMOUNT)
+                amount_cents=read.integer(session, "amount_total", maximum=read.MAX_AMOUNT)
                 or order.total_cents,
-                currency=_currency(session) or order.currency,
+                currency=read.currency(session) or order.currency,
                 status=PaymentStatus.PAID,
             )
         if order.status is not OrderStatus.PAID:
@@ -217,7 +134,7 @@ def refund_charge(charge: dict[str, Any]) -> None:
 
     `charge` is the charge as Stripe's API returns it, not as an event describes it.
     """
-    payment_intent = _reference(charge, "payment_intent")
+    payment_intent = read.reference(charge, "payment_intent")
     if not payment_intent:
         return
     order = db.session.scalar(
@@ -244,8 +161,8 @@ def _product_for(subscription: dict[str, Any], order: Order | None) -> int | Non
         for line in order.lines:
             if line.interval and line.product_id:
                 return line.product_id
-    items = _list_data(subscription, "items")
-    price_ids = [price_id for item in items if (price_id := _reference(item, "price"))]
+    items = read.list_data(subscription, "items")
+    price_ids = [price_id for item in items if (price_id := read.reference(item, "price"))]
     if not price_ids:
         return None
     return db.session.scalar(sa.select(Product.id).where(Product.stripe_price_id.in_(price_ids)))
@@ -255,7 +172,7 @@ def upsert_subscription(
     subscription: dict[str, Any], *, order: Order | None = None
 ) -> Subscription:
     """Create or update our copy of a Stripe subscription from Stripe's object."""
-    subscription_id = _text(subscription, "id", required=True)
+    subscription_id = read.text(subscription, "id", required=True)
     status = _subscription_status(subscription)
     row = db.session.scalar(
         sa.select(Subscription)
@@ -266,7 +183,7 @@ def upsert_subscription(
         order = _order_from_metadata(subscription)
     if order is not None:
         tag_order(order.number)
-    customer_id = _reference(subscription, "customer") or ""
+    customer_id = read.reference(subscription, "customer") or ""
     if row is None:
         row = Subscription(stripe_subscription_id=subscription_id)
         db.session.add(row)
@@ -277,19 +194,19 @@ def upsert_subscription(
         row.past_due_since = None
     row.status = status
     row.cancel_at_period_end = bool(subscription.get("cancel_at_period_end"))
-    row.canceled_at = _timestamp(subscription, "canceled_at")
+    row.canceled_at = read.timestamp(subscription, "canceled_at")
     # In this API version the billing period lives on each subscription item.
     period_ends = [
         end
-        for item in _list_data(subscription, "items")
-        if (end := _timestamp(item, "current_period_end"))
+        for item in read.list_data(subscription, "items")
+        if (end := read.timestamp(item, "current_period_end"))
     ]
     row.current_period_end = max(period_ends) if period_ends else None
     if order is not None:
         row.order_id = order.id
         row.user_id = row.user_id or order.user_id
     if row.user_id is None:
-        metadata_user = valid_id(_mapping(subscription, "metadata").get("user_id"))
+        metadata_user = valid_id(read.mapping(subscription, "metadata").get("user_id"))
         if metadata_user is not None and db.session.get(User, metadata_user) is None:
             metadata_user = None  # no such account (any more)
         row.user_id = metadata_user or _user_for_customer(customer_id)
@@ -312,7 +229,7 @@ def _subscription_status(subscription: dict[str, Any]) -> SubscriptionStatus:
         return SubscriptionStatus(value)
     except ValueError:
         statuses = ", ".join(SubscriptionStatus)
-        raise _malformed("status", value, f"one of {statuses}") from None
+        raise read.malformed("status", value, f"one of {statuses}") from None
 
 
 def refresh_subscription(
@@ -347,24 +264,24 @@ def record_payment(*, stripe_id: str, status: PaymentStatus, **fields: Any) -> P
 
 
 def _invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
-    details = _mapping(_mapping(invoice, "parent"), "subscription_details")
-    return _reference(details, "subscription") or _reference(invoice, "subscription")
+    details = read.mapping(read.mapping(invoice, "parent"), "subscription_details")
+    return read.reference(details, "subscription") or read.reference(invoice, "subscription")
 
 
 def record_invoice(invoice: dict[str, Any], status: PaymentStatus) -> Payment:
     """Record a subscription invoice (paid or failed) and refresh its subscription."""
-    invoice_id = _text(invoice, "id", required=True)
+    invoice_id = read.text(invoice, "id", required=True)
     subscription = None
     subscription_id = _invoice_subscription_id(invoice)
     if subscription_id:
         subscription = refresh_subscription(subscription_id)
-    lines = _list_data(invoice, "lines")
-    period = _mapping(lines[0], "period") if lines else {}
+    lines = read.list_data(invoice, "lines")
+    period = read.mapping(lines[0], "period") if lines else {}
     amount = None
     if status is PaymentStatus.PAID:
-        amount = _integer(invoice, "amount_paid", maximum=MAX_AMOUNT)
+        amount = read.integer(invoice, "amount_paid", maximum=read.MAX_AMOUNT)
     if amount is None:
-        amount = _integer(invoice, "amount_due", maximum=MAX_AMOUNT) or 0
+        amount = read.integer(invoice, "amount_due", maximum=read.MAX_AMOUNT) or 0
     payment = record_payment(
         stripe_id=invoice_id,
         status=status,
@@ -372,9 +289,9 @@ def record_invoice(invoice: dict[str, Any], status: PaymentStatus) -> Payment:
         order=subscription.order if subscription else None,
         user_id=subscription.user_id if subscription else None,
         amount_cents=amount,
-        currency=_currency(invoice) or "EUR",
-        period_start=_timestamp(period, "start"),
-        period_end=_timestamp(period, "end"),
+        currency=read.currency(invoice) or "EUR",
+        period_start=read.timestamp(period, "start"),
+        period_end=read.timestamp(period, "end"),
     )
     logger.info("invoice %s %s for subscription %s", invoice_id, status, subscription_id)
     return payment
@@ -439,21 +356,21 @@ def process_event(event: dict[str, Any]) -> bool:
 
     The event row is inserted first: its unique id makes a concurrent duplicate fail (or
     wait, then fail) at that insert, so an event is applied once. An event the store handles
-    must describe an object with an id, or MalformedObject is raised (the caller rolls back).
+    must describe an object with an id, or read.MalformedObject is raised (the caller rolls back).
     """
     if event_seen(event["id"]):
         return False
     event_type = event.get("type")
-    if not isinstance(event_type, str) or not 0 < len(event_type) <= MAX_EVENT_TYPE_LENGTH:
-        raise _malformed("type", event_type, "an event type")
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= read.MAX_EVENT_TYPE_LENGTH:
+        raise read.malformed("type", event_type, "an event type")
     handler = EVENT_HANDLERS.get(event_type)
     obj = event["data"].get("object")
     if not isinstance(obj, dict):
         if handler is not None:
-            raise _malformed("data.object", obj, "an object")
+            raise read.malformed("data.object", obj, "an object")
         obj = {}
     if handler is not None:
-        object_id = _text(obj, "id", required=True)
+        object_id = read.text(obj, "id", required=True)
     else:
         # An event the store ignores is recorded whatever its object looks like.
         object_id = obj.get("id") if isinstance(obj.get("id"), str) else None
@@ -461,7 +378,7 @@ def process_event(event: dict[str, Any]) -> bool:
         WebhookEvent(
             stripe_event_id=event["id"],
             type=event_type,
-            object_id=(object_id or "")[:MAX_ID_LENGTH],
+            object_id=(object_id or "")[: read.MAX_ID_LENGTH],
         )
     )
     db.session.flush()

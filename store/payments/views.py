@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from store.extensions import csrf, db
-from store.payments import services, stripe_gateway
+from store.payments import services, stripe_gateway, stripe_objects
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def webhook():
         logger.warning("webhook refused: %s", error)
         return jsonify(error="invalid signature"), 400
     event_id = event.get("id")
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= services.MAX_ID_LENGTH:
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= stripe_objects.MAX_ID_LENGTH:
         logger.warning("webhook refused: the event has no usable id")
         return jsonify(error="event without id"), 400
 
@@ -54,7 +54,7 @@ def webhook():
                 attempt,
                 error.__class__.__name__,
             )
-        except services.MalformedObject as error:
+        except stripe_objects.MalformedObject as error:
             # Nothing of it is kept, the event id included: Stripe's retry of a corrected
             # event is applied.
             db.session.rollback()
