@@ -151,7 +151,7 @@ def format_file_size(size: int | None) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="download-link")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="download-link")
 
 
 def download_url(order_id: int, product_id: int, user_id: int) -> str:
@@ -204,8 +204,9 @@ def take_download(order_id: int, product_id: int) -> bool:
                 DownloadCount.downloads < limit,
             )
             .values(downloads=DownloadCount.downloads + 1, last_download_at=utcnow())
-        )
-        if taken.rowcount:
+            .returning(DownloadCount.downloads)
+        ).first()
+        if taken is not None:
             return True
         if downloads_used(order_id, product_id) or limit <= 0:
             return False

@@ -12,7 +12,9 @@ taken from the excerpt: no word of a paid body reaches the results page.
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
@@ -142,7 +144,7 @@ def marked_html(text: str | None, *, markdown: bool = False) -> Markup:
 
 def has_match(text: str | None) -> bool:
     """Whether the database marked a word in this text."""
-    return bool(text) and START in text
+    return text is not None and START in text
 
 
 def _snippet(article: Article, excerpt: str | None, body: str | None) -> Markup:
@@ -152,12 +154,12 @@ def _snippet(article: Article, excerpt: str | None, body: str | None) -> Markup:
     return marked_html(body, markdown=True)
 
 
-def _search_sqlite(query: str, page: int) -> tuple[int, list]:
+def _search_sqlite(query: str, page: int) -> tuple[int, Sequence[Sequence[Any]]]:
     expression = fts5_query(query)
     if expression is None:
         return 0, []
     fts = sa.table(schema.FTS_TABLE, sa.column("rowid"))
-    table = sa.literal_column(schema.FTS_TABLE)
+    table: sa.ColumnElement[str] = sa.literal_column(schema.FTS_TABLE)
     matches = sa.and_(table.op("MATCH")(expression), is_published())
     total = db.session.scalar(
         sa.select(sa.func.count())
@@ -194,10 +196,10 @@ def _search_sqlite(query: str, page: int) -> tuple[int, list]:
     return total, rows
 
 
-def _search_postgresql(query: str, page: int) -> tuple[int, list]:
-    config = sa.literal_column(f"'{schema.PG_CONFIG}'::regconfig")
+def _search_postgresql(query: str, page: int) -> tuple[int, Sequence[Sequence[Any]]]:
+    config: sa.ColumnElement[str] = sa.literal_column(f"'{schema.PG_CONFIG}'::regconfig")
     tsquery = sa.func.websearch_to_tsquery(config, query)
-    document = sa.literal_column(f"({schema.SEARCH_DOCUMENT})")
+    document: sa.ColumnElement[str] = sa.literal_column(f"({schema.SEARCH_DOCUMENT})")
     matches = sa.and_(document.op("@@")(tsquery), is_published())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Article).where(matches))
     if not total:
