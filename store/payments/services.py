@@ -20,7 +20,7 @@ from store.extensions import db
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import mark_order
-from store.payments import stripe_gateway
+from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.models import (
     Customer,
@@ -236,7 +236,7 @@ def refresh_subscription(
     stripe_subscription_id: str, *, order: Order | None = None
 ) -> Subscription:
     """Fetch the subscription from Stripe and store its current state."""
-    subscription = stripe_gateway.retrieve_subscription(stripe_subscription_id)
+    subscription = gateway.retrieve_subscription(stripe_subscription_id)
     return upsert_subscription(subscription, order=order)
 
 
@@ -314,7 +314,7 @@ def _on_subscription_changed(obj: dict[str, Any]) -> None:
 
 def _on_charge_refunded(obj: dict[str, Any]) -> None:
     # Whether (and how much) the charge was refunded is read from Stripe, not from the event.
-    refund_charge(stripe_gateway.retrieve_charge(obj["id"]))
+    refund_charge(gateway.retrieve_charge(obj["id"]))
 
 
 def _on_invoice_paid(obj: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from store.extensions import csrf, db
-from store.payments import services, stripe_gateway, stripe_objects
+from store.payments import gateway, services, stripe_objects
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +22,8 @@ def webhook():
     """Verify the signature, then record and apply the event exactly once."""
     payload = request.get_data(cache=False)
     try:
-        event = stripe_gateway.verify_webhook(payload, request.headers.get("Stripe-Signature"))
-    except stripe_gateway.BadSignature as error:
+        event = gateway.verify_webhook(payload, request.headers.get("Stripe-Signature"))
+    except gateway.BadSignature as error:
         logger.warning("webhook refused: %s", error)
         return jsonify(error="invalid signature"), 400
     event_id = event.get("id")
@@ -60,9 +60,9 @@ def webhook():
             db.session.rollback()
             logger.warning("webhook %s refused, malformed: %s", event_id, error)
             return jsonify(error="malformed event"), 400
-        except stripe_gateway.StripeError as error:
+        except gateway.StripeError as error:
             db.session.rollback()
-            if stripe_gateway.is_missing(error):
+            if gateway.is_missing(error):
                 logger.warning("webhook %s refused: Stripe has no such object: %s", event_id, error)
                 return jsonify(error="unknown object"), 400
             logger.error("webhook %s: Stripe call failed: %s", event_id, error)

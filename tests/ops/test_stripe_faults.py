@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from store.accounts.models import User
 from store.catalog.models import Billing, Product
-from store.payments import stripe_gateway
+from store.payments import gateway
 from store.payments.models import Customer
 
 FAULTS = [{"status": 500}, {"timeout": True}]
@@ -17,7 +17,7 @@ IDS = ["server-error", "timeout"]
 def test_portal_fault(app, db, forms, client, customer, payments, fault):
     user = db.session.scalar(sa.select(User))
     with app.app_context():
-        customer_id = stripe_gateway.create_customer(user.email, user.id)
+        customer_id = gateway.create_customer(user.email, user.id)
     db.session.add(Customer(user_id=user.id, stripe_customer_id=customer_id))
     db.session.commit()
 
