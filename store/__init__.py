@@ -176,6 +176,7 @@ def register_extensions(app: Flask) -> None:
     from store.orders import models as _orders  # noqa: F401
     from store.payments import models as _payments  # noqa: F401
     from store.settings import models as _settings  # noqa: F401
+    from store.subscriptions import models as _subscriptions  # noqa: F401
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -28,7 +28,8 @@ from store.accounts.models import normalise_email
 from store.extensions import db, limiter
 from store.orders.services import order_for, orders_for
 from store.payments import gateway
-from store.payments.services import customer_for_user, subscriptions_for
+from store.payments.services import customer_for_user
+from store.subscriptions.services import subscriptions_for
 from store.urls import safe_next
 
 logger = logging.getLogger(__name__)

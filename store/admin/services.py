@@ -15,7 +15,8 @@ from store.database import utcnow
 from store.extensions import db
 from store.orders.models import Order, OrderLine, OrderStatus
 from store.payments import gateway
-from store.payments.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+from store.payments.models import Payment, PaymentStatus
+from store.subscriptions.models import Subscription, SubscriptionStatus
 
 logger = logging.getLogger(__name__)
 

@@ -33,9 +33,10 @@ from store.extensions import db
 from store.orders.models import Order, OrderStatus
 from store.orders.services import orders_for
 from store.payments import gateway
-from store.payments.models import Payment, Subscription, SubscriptionStatus
-from store.payments.services import subscriptions_for
+from store.payments.models import Payment
 from store.settings.services import grace_period_days, set_setting
+from store.subscriptions.models import Subscription, SubscriptionStatus
+from store.subscriptions.services import subscriptions_for
 from store.urls import page_number, safe_next, valid_id
 
 logger = logging.getLogger(__name__)

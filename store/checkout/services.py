@@ -11,7 +11,7 @@ from store.extensions import db
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import cart_fingerprint, mark_order, pending_order_for, place_order
-from store.payments import gateway
+from store.payments import fulfilment, gateway
 from store.payments import services as payments
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def order_for_session(user: User, session_id: str) -> Order | None:
 def confirm_return(order: Order) -> Order:
     """The customer came back from Stripe: fetch the session and fulfil it."""
     session = gateway.retrieve_checkout_session(order.stripe_checkout_session_id or "")
-    payments.fulfil_checkout_session(session)
+    fulfilment.fulfil_checkout_session(session)
     return order
 
 

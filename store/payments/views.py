@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from store.extensions import csrf, db
-from store.payments import gateway, services, stripe_objects
+from store.payments import gateway, stripe_objects, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def webhook():
 
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            applied = services.process_event(event)
+            applied = webhooks.process_event(event)
             db.session.commit()
             logger.info(
                 "webhook %s %s %s",
@@ -46,7 +46,7 @@ def webhook():
             # A concurrent delivery of this event, or of another about the same object,
             # committed first: start again from what is stored now.
             db.session.rollback()
-            if services.event_seen(event_id):
+            if webhooks.event_seen(event_id):
                 return jsonify(received=True, duplicate=True)
             logger.warning(
                 "webhook %s: conflict on attempt %d: %s",

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from store.catalog.models import Billing
 from store.orders.models import Order, OrderStatus
-from store.payments.models import Customer, Payment, Subscription, WebhookEvent
+from store.payments.models import Customer, Payment, WebhookEvent
+from store.subscriptions.models import Subscription
 
 
 def count(db, model) -> int:

@@ -17,8 +17,9 @@ import stripe
 from store.catalog.models import Billing
 from store.orders.models import Order, OrderStatus
 from store.payments import gateway
-from store.payments.models import Payment, Subscription, SubscriptionStatus, WebhookEvent
-from store.payments.services import EVENT_HANDLERS
+from store.payments.models import Payment, WebhookEvent
+from store.payments.webhooks import EVENT_HANDLERS
+from store.subscriptions.models import Subscription, SubscriptionStatus
 from tests.checkout.test_checkout import checkout, count, session_id_of
 
 
