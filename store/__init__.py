@@ -157,7 +157,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from store.extensions import babel, csrf, db, limiter, login_manager, migrate
     from store.i18n.views import select_locale
-    from store.payments import stripe_gateway
+    from store.payments import gateway
     from store.urls import valid_id
 
     db.init_app(app)
@@ -165,7 +165,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    stripe_gateway.init_app(app)
+    gateway.init_app(app)
 
     # Import the models so that Alembic and `create_all` see every table.
     from store.access import models as _access  # noqa: F401
@@ -176,6 +176,7 @@ def register_extensions(app: Flask) -> None:
     from store.orders import models as _orders  # noqa: F401
     from store.payments import models as _payments  # noqa: F401
     from store.settings import models as _settings  # noqa: F401
+    from store.subscriptions import models as _subscriptions  # noqa: F401
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -260,7 +261,7 @@ def register_template_helpers(app: Flask) -> None:
     from store.cart.views import current_cart
     from store.downloads.services import format_file_size
     from store.money import format_money, format_price
-    from store.payments.stripe_gateway import is_configured
+    from store.payments.gateway import is_configured
     from store.urls import page_number
 
     app.add_template_filter(format_money, "money")

@@ -135,7 +135,6 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if not development else "text"),
         # Stripe (test mode). Without a secret key the store runs but takes no payment.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
-        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_ALLOW_LIVE_KEYS": os.environ.get("STRIPE_ALLOW_LIVE_KEYS") == "1",

@@ -185,7 +185,7 @@ def seeded(db):
 @pytest.fixture
 def payments(app, stripe_double):
     """Point the store at the Stripe test double, with a webhook secret."""
-    from store.payments import stripe_gateway
+    from store.payments import gateway
 
     app.config.update(
         STRIPE_SECRET_KEY="sk_test_store",
@@ -194,7 +194,7 @@ def payments(app, stripe_double):
         STRIPE_MAX_NETWORK_RETRIES=0,
         STRIPE_TIMEOUT_SECONDS=1,
     )
-    stripe_gateway.init_app(app)
+    gateway.init_app(app)
     stripe_double.webhook_secret = WEBHOOK_SECRET
     return stripe_double
 

@@ -21,9 +21,9 @@ from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
 from store.orders.models import Order, OrderStatus
-from store.payments.models import Subscription
 from store.settings.models import Setting
 from store.settings.services import DEFAULTS
+from store.subscriptions.models import Subscription
 
 logger = logging.getLogger(__name__)
 

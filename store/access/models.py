@@ -11,7 +11,7 @@ from store.catalog.models import Product
 from store.database import UTCDateTime, utcnow
 from store.extensions import db
 from store.orders.models import Order
-from store.payments.models import Subscription
+from store.subscriptions.models import Subscription
 
 
 class AccessKey(db.Model):

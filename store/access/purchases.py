@@ -15,8 +15,8 @@ from store.catalog.models import Product
 from store.downloads import services as downloads
 from store.extensions import db
 from store.orders.models import Order, OrderStatus
-from store.payments.models import Subscription
 from store.settings.services import grace_period_days
+from store.subscriptions.models import Subscription
 
 
 @dataclass

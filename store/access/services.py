@@ -22,8 +22,8 @@ from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
 from store.orders.models import Order, OrderLine, OrderStatus
-from store.payments.models import Subscription, SubscriptionStatus
 from store.settings.services import grace_period_days
+from store.subscriptions.models import Subscription, SubscriptionStatus
 from store.text import normalise_newlines
 
 #: paragraphs (or other blocks, headings aside) a non-subscriber reads before the offer

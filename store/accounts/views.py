@@ -27,8 +27,9 @@ from store.accounts.forms import LoginForm, PasswordChangeForm, RegisterForm
 from store.accounts.models import normalise_email
 from store.extensions import db, limiter
 from store.orders.services import order_for, orders_for
-from store.payments import stripe_gateway
-from store.payments.services import customer_for_user, subscriptions_for
+from store.payments import gateway
+from store.payments.services import customer_for_user
+from store.subscriptions.services import subscriptions_for
 from store.urls import safe_next
 
 logger = logging.getLogger(__name__)
@@ -266,16 +267,16 @@ def order(number: str):
 def billing_portal():
     """Open Stripe's customer portal for the customer's own Stripe customer."""
     customer = customer_for_user(current_user)
-    if customer is None or not stripe_gateway.is_configured():
+    if customer is None or not gateway.is_configured():
         flash(_("There is no subscription to manage yet."), "info")
         return redirect(url_for("accounts.index"), code=303)
     try:
-        url = stripe_gateway.create_portal_session(
+        url = gateway.create_portal_session(
             customer.stripe_customer_id,
             return_url=url_for("accounts.index", _external=True),
             locale=str(get_locale() or "fr"),
         )
-    except stripe_gateway.StripeError as error:
+    except gateway.StripeError as error:
         logger.error("user %s: portal session failed: %s", current_user.id, error)
         flash(
             _("Stripe's customer portal is not reachable right now; please try again in a moment."),

@@ -9,7 +9,7 @@ from store.accounts.services import find_user_by_email, register_user
 from store.admin.services import sync_product_to_stripe
 from store.catalog.models import Product
 from store.extensions import db
-from store.payments import stripe_gateway
+from store.payments import gateway
 from store.seed import store_cli
 
 
@@ -39,7 +39,7 @@ def create_admin(email: str) -> None:
 @store_cli.command("sync-stripe")
 def sync_stripe() -> None:
     """Create or update every product, and its current price, in Stripe."""
-    if not stripe_gateway.is_configured():
+    if not gateway.is_configured():
         raise click.ClickException("STRIPE_SECRET_KEY is not set.")
     failures = 0
     for product in db.session.scalars(sa.select(Product).order_by(Product.id)):
@@ -47,7 +47,7 @@ def sync_stripe() -> None:
             sync_product_to_stripe(product)
             db.session.commit()
             click.echo(f"{product.slug}: {product.stripe_product_id} / {product.stripe_price_id}")
-        except stripe_gateway.StripeError as error:
+        except gateway.StripeError as error:
             db.session.rollback()
             failures += 1
             click.echo(f"{product.slug}: FAILED ({error})", err=True)

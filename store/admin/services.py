@@ -14,8 +14,9 @@ from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
 from store.orders.models import Order, OrderLine, OrderStatus
-from store.payments import stripe_gateway
-from store.payments.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+from store.payments import gateway
+from store.payments.models import Payment, PaymentStatus
+from store.subscriptions.models import Subscription, SubscriptionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +87,15 @@ def slug_in_use(model, slug: str, *, exclude_id: int | None = None) -> bool:
 
 def sync_product_to_stripe(product: Product) -> None:
     """Create or update the Stripe Product; a new price gets a new Stripe Price and the
-    old one is archived (existing subscribers keep it). Raises stripe_gateway.StripeError."""
-    product.stripe_product_id = stripe_gateway.upsert_product(product)
+    old one is archived (existing subscribers keep it). Raises gateway.StripeError."""
+    product.stripe_product_id = gateway.upsert_product(product)
     if product.stripe_price_current:
         return
     old_price = product.stripe_price_id
-    product.stripe_price_id = stripe_gateway.create_price(product)
+    product.stripe_price_id = gateway.create_price(product)
     product.stripe_price_terms = product.price_terms
     if old_price:
-        stripe_gateway.archive_price(old_price)
+        gateway.archive_price(old_price)
     logger.info(
         "product %s: Stripe price %s replaces %s", product.id, product.stripe_price_id, old_price
     )
@@ -199,8 +200,8 @@ def dashboard() -> Dashboard:
         comments_waiting=db.session.scalar(
             sa.select(sa.func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING)
         ),
-        stripe_configured=stripe_gateway.is_configured(),
-        webhook_configured=stripe_gateway.webhook_secret_configured(),
+        stripe_configured=gateway.is_configured(),
+        webhook_configured=gateway.webhook_secret_configured(),
     )
 
 

@@ -32,10 +32,11 @@ from store.downloads.models import DownloadCount
 from store.extensions import db
 from store.orders.models import Order, OrderStatus
 from store.orders.services import orders_for
-from store.payments import stripe_gateway
-from store.payments.models import Payment, Subscription, SubscriptionStatus
-from store.payments.services import subscriptions_for
+from store.payments import gateway
+from store.payments.models import Payment
 from store.settings.services import grace_period_days, set_setting
+from store.subscriptions.models import Subscription, SubscriptionStatus
+from store.subscriptions.services import subscriptions_for
 from store.urls import page_number, safe_next, valid_id
 
 logger = logging.getLogger(__name__)
@@ -154,11 +155,11 @@ def _save_product_file(form: ProductForm, product: Product) -> str | None | bool
 
 def _sync(product: Product) -> None:
     """Push the product to Stripe when configured; a failure leaves it saved, and says so."""
-    if not stripe_gateway.is_configured():
+    if not gateway.is_configured():
         return
     try:
         services.sync_product_to_stripe(product)
-    except stripe_gateway.StripeError as error:
+    except gateway.StripeError as error:
         logger.error("product %s: Stripe sync failed: %s", product.id, error)
         flash(
             _(
@@ -281,7 +282,7 @@ def product_delete(product_id: int):
 def product_sync(product_id: int):
     """Retry the Stripe sync of one product."""
     product = db.get_or_404(Product, product_id)
-    if not stripe_gateway.is_configured():
+    if not gateway.is_configured():
         flash(_("Stripe is not configured (STRIPE_SECRET_KEY)."), "error")
     else:
         _sync(product)
@@ -662,12 +663,12 @@ def _set_cancel(subscription_id: int, cancel: bool):
         if asked:
             return asked
     back = url_for("admin.subscription_detail", subscription_id=subscription.id)
-    if not stripe_gateway.is_configured():
+    if not gateway.is_configured():
         flash(_("Stripe is not configured (STRIPE_SECRET_KEY)."), "error")
         return redirect(back, code=303)
     try:
-        stripe_gateway.set_cancel_at_period_end(subscription.stripe_subscription_id, cancel)
-    except stripe_gateway.StripeError as error:
+        gateway.set_cancel_at_period_end(subscription.stripe_subscription_id, cancel)
+    except gateway.StripeError as error:
         logger.error(
             "subscription %s: Stripe refused the change: %s",
             subscription.stripe_subscription_id,

@@ -11,8 +11,8 @@ from store.extensions import db
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import cart_fingerprint, mark_order, pending_order_for, place_order
+from store.payments import fulfilment, gateway
 from store.payments import services as payments
-from store.payments import stripe_gateway
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def start_checkout(
     tag_order(order.number)
     customer = payments.customer_for_user(user)
     try:
-        session_id, url = stripe_gateway.create_checkout_session(
+        session_id, url = gateway.create_checkout_session(
             order,
             customer_id=customer.stripe_customer_id if customer else None,
             success_url=success_url,
@@ -53,7 +53,7 @@ def start_checkout(
             locale=locale,
             idempotency_key=f"checkout-{order.number}-{cart_fingerprint(cart)}",
         )
-    except stripe_gateway.StripeError as error:
+    except gateway.StripeError as error:
         logger.error("order %s: Stripe refused the checkout session: %s", order.number, error)
         mark_order(order, OrderStatus.FAILED)
         raise CheckoutFailed(order, error) from error
@@ -73,8 +73,8 @@ def order_for_session(user: User, session_id: str) -> Order | None:
 
 def confirm_return(order: Order) -> Order:
     """The customer came back from Stripe: fetch the session and fulfil it."""
-    session = stripe_gateway.retrieve_checkout_session(order.stripe_checkout_session_id or "")
-    payments.fulfil_checkout_session(session)
+    session = gateway.retrieve_checkout_session(order.stripe_checkout_session_id or "")
+    fulfilment.fulfil_checkout_session(session)
     return order
 
 

@@ -24,7 +24,7 @@ from store.extensions import db, limiter
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import order_for
-from store.payments import stripe_gateway
+from store.payments import gateway
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def start():
             "error",
         )
         return redirect(url_for("cart.view"), code=303)
-    if not stripe_gateway.is_configured():
+    if not gateway.is_configured():
         flash(
             _("Payments are not configured on this store yet (STRIPE_SECRET_KEY is not set)."),
             "error",
@@ -95,7 +95,7 @@ def success():
     try:
         services.confirm_return(order)
         db.session.commit()
-    except stripe_gateway.StripeError as error:
+    except gateway.StripeError as error:
         db.session.rollback()
         logger.error("order %s: could not confirm the payment: %s", order.number, error)
         flash(

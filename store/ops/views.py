@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from store.extensions import db
-from store.payments import stripe_gateway
+from store.payments import gateway
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +43,10 @@ def _details() -> dict:
         "database": {"backend": db.engine.dialect.name},
         "config": {
             "environment": config.get("STORE_ENV"),
-            "stripe_configured": stripe_gateway.is_configured(),
-            "stripe_webhook_secret_configured": stripe_gateway.webhook_secret_configured(),
+            "stripe_configured": gateway.is_configured(),
+            "stripe_webhook_secret_configured": gateway.webhook_secret_configured(),
             "stripe_test_mode": (config.get("STRIPE_SECRET_KEY") or "").startswith(
-                stripe_gateway.TEST_KEY_PREFIXES
+                gateway.TEST_KEY_PREFIXES
             ),
             "rate_limit_storage": (config.get("RATELIMIT_STORAGE_URI") or "memory://").split(
                 ":", 1

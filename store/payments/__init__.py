@@ -1,1 +1,1 @@
-"""Payments: the one module that talks to Stripe, webhooks, subscriptions and payment records."""
+"""Payments: the gateway to Stripe, webhooks, fulfilment, Stripe customers and payment records."""

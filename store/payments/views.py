@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from store.extensions import csrf, db
-from store.payments import services, stripe_gateway, stripe_objects
+from store.payments import gateway, stripe_objects, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +22,8 @@ def webhook():
     """Verify the signature, then record and apply the event exactly once."""
     payload = request.get_data(cache=False)
     try:
-        event = stripe_gateway.verify_webhook(payload, request.headers.get("Stripe-Signature"))
-    except stripe_gateway.BadSignature as error:
+        event = gateway.verify_webhook(payload, request.headers.get("Stripe-Signature"))
+    except gateway.BadSignature as error:
         logger.warning("webhook refused: %s", error)
         return jsonify(error="invalid signature"), 400
     event_id = event.get("id")
@@ -33,7 +33,7 @@ def webhook():
 
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            applied = services.process_event(event)
+            applied = webhooks.process_event(event)
             db.session.commit()
             logger.info(
                 "webhook %s %s %s",
@@ -46,7 +46,7 @@ def webhook():
             # A concurrent delivery of this event, or of another about the same object,
             # committed first: start again from what is stored now.
             db.session.rollback()
-            if services.event_seen(event_id):
+            if webhooks.event_seen(event_id):
                 return jsonify(received=True, duplicate=True)
             logger.warning(
                 "webhook %s: conflict on attempt %d: %s",
@@ -60,9 +60,9 @@ def webhook():
             db.session.rollback()
             logger.warning("webhook %s refused, malformed: %s", event_id, error)
             return jsonify(error="malformed event"), 400
-        except stripe_gateway.StripeError as error:
+        except gateway.StripeError as error:
             db.session.rollback()
-            if stripe_gateway.is_missing(error):
+            if gateway.is_missing(error):
                 logger.warning("webhook %s refused: Stripe has no such object: %s", event_id, error)
                 return jsonify(error="unknown object"), 400
             logger.error("webhook %s: Stripe call failed: %s", event_id, error)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from store.catalog.models import Billing
 from store.database import utcnow
-from store.payments.models import Subscription, SubscriptionStatus
+from store.subscriptions.models import Subscription, SubscriptionStatus
 
 BODY = (
     "Premier paragraphe ouvert à tous.\n\n"

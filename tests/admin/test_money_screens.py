@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from store.catalog.models import Billing
 from store.database import utcnow
 from store.orders.models import Order, OrderLine, OrderStatus
-from store.payments.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+from store.payments.models import Payment, PaymentStatus
+from store.subscriptions.models import Subscription, SubscriptionStatus
 
 
 def stat(page: str, name: str) -> str:

@@ -23,7 +23,7 @@ from store.accounts import services as account_services
 from store.catalog.models import Billing
 from store.database import utcnow
 from store.extensions import db as _db
-from store.payments.models import Subscription, SubscriptionStatus
+from store.subscriptions.models import Subscription, SubscriptionStatus
 from tests.conftest import Forms
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "access-api.yaml"

@@ -17,8 +17,8 @@ from store.catalog.models import Billing
 from store.database import utcnow
 from store.extensions import db as _db
 from store.orders.models import Order, OrderStatus
-from store.payments.models import Subscription
 from store.settings.services import set_setting
+from store.subscriptions.models import Subscription
 
 from .conftest import MASKED_KEY, NEW_KEY, OPERATION, REGENERATE
 

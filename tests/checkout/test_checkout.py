@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from store.catalog.models import Billing
 from store.orders.models import Order, OrderStatus
-from store.payments.models import Customer, Payment, Subscription, WebhookEvent
+from store.payments.models import Customer, Payment, WebhookEvent
+from store.subscriptions.models import Subscription
 
 
 def count(db, model) -> int:
@@ -395,7 +396,7 @@ def test_the_cart_shows_the_test_mode_notice(forms, client, payments, offer):
 
 def test_a_live_key_is_refused_at_start_up(tmp_path):
     from store import create_app
-    from store.payments.stripe_gateway import LiveKeyRefused
+    from store.payments.gateway import LiveKeyRefused
 
     config = {
         "TESTING": True,

@@ -16,9 +16,10 @@ import stripe
 
 from store.catalog.models import Billing
 from store.orders.models import Order, OrderStatus
-from store.payments import stripe_gateway
-from store.payments.models import Payment, Subscription, SubscriptionStatus, WebhookEvent
-from store.payments.services import EVENT_HANDLERS
+from store.payments import gateway
+from store.payments.models import Payment, WebhookEvent
+from store.payments.webhooks import EVENT_HANDLERS
+from store.subscriptions.models import Subscription, SubscriptionStatus
 from tests.checkout.test_checkout import checkout, count, session_id_of
 
 
@@ -259,11 +260,11 @@ def test_a_subscription_the_api_returns_malformed_is_refused(
     send_events(completed)
     events = payments.fail_payment(completed[1]["data"]["object"]["id"])
     before = stored(db)
-    real = stripe_gateway.retrieve_subscription
+    real = gateway.retrieve_subscription
     wrong = []
     for name, changes in API_SUBSCRIPTION_CHANGES.items():
         monkeypatch.setattr(
-            stripe_gateway,
+            gateway,
             "retrieve_subscription",
             lambda id_, changes=changes: malformed(real(id_), changes),
         )
@@ -272,7 +273,7 @@ def test_a_subscription_the_api_returns_malformed_is_refused(
             wrong.append((name, statuses))
     assert wrong == []
 
-    monkeypatch.setattr(stripe_gateway, "retrieve_subscription", real)
+    monkeypatch.setattr(gateway, "retrieve_subscription", real)
     assert [r.status_code for r in send_events(events)] == [200, 200]
     assert db.session.scalar(sa.select(Subscription.status)) is SubscriptionStatus.PAST_DUE
 
@@ -345,15 +346,15 @@ def test_the_double_serves_charges_as_stripe_does(payments, forms, customer, gui
     send_events(payments.complete_checkout(session_id))
     charge = payments.refund(session_id, amount=500)[0]["data"]["object"]
 
-    fetched = stripe_gateway.retrieve_charge(charge["id"])
+    fetched = gateway.retrieve_charge(charge["id"])
     assert (fetched["id"], fetched["refunded"], fetched["amount_refunded"]) == (
         charge["id"],
         False,
         500,
     )
     with pytest.raises(stripe.InvalidRequestError) as missing:
-        stripe_gateway.retrieve_charge("ch_test_unknown")
-    assert stripe_gateway.is_missing(missing.value)
+        gateway.retrieve_charge("ch_test_unknown")
+    assert gateway.is_missing(missing.value)
     client = stripe.StripeClient("sk_test_x", base_addresses={"api": payments.base_url})
     with pytest.raises(stripe.InvalidRequestError, match="unknown parameter: amount"):
         client.v1.charges.retrieve(charge["id"], params={"amount": 1})  # type: ignore[typeddict-unknown-key]

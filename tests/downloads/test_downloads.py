@@ -16,7 +16,7 @@ from store.accounts.models import User
 from store.catalog.models import Billing, Product
 from store.downloads import services as downloads
 from store.orders.models import Order, OrderStatus
-from store.payments.models import Subscription
+from store.subscriptions.models import Subscription
 from tests.conftest import Forms
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -1,12 +1,12 @@
 """Stripe timing out or failing during the portal and the admin's product sync: a clear
 message, nothing half-written, and the next request works."""
 
+from urllib.parse import urlsplit
+
 import pytest
 import sqlalchemy as sa
 
-from store.accounts.models import User
 from store.catalog.models import Billing, Product
-from store.payments import stripe_gateway
 from store.payments.models import Customer
 
 FAULTS = [{"status": 500}, {"timeout": True}]
@@ -14,12 +14,13 @@ IDS = ["server-error", "timeout"]
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=IDS)
-def test_portal_fault(app, db, forms, client, customer, payments, fault):
-    user = db.session.scalar(sa.select(User))
-    with app.app_context():
-        customer_id = stripe_gateway.create_customer(user.email, user.id)
-    db.session.add(Customer(user_id=user.id, stripe_customer_id=customer_id))
-    db.session.commit()
+def test_portal_fault(db, forms, client, customer, payments, send_events, create_product, fault):
+    # The customer becomes a Stripe customer as every customer does: by buying something.
+    guide = create_product(price_cents=1900, billing=Billing.ONE_TIME)
+    forms.post("/cart/add", {"product_id": guide.id})
+    pay_page = forms.post("/checkout").headers["Location"]
+    send_events(payments.complete_checkout(urlsplit(pay_page).path.rsplit("/", 1)[-1]))
+    assert db.session.scalar(sa.select(Customer.stripe_customer_id))
 
     payments.timeout_delay = 2
     payments.fail_next("POST", "/v1/billing_portal/sessions", **fault)

@@ -15,7 +15,8 @@ from werkzeug.routing import Rule
 from store.articles.models import CommentStatus
 from store.catalog.models import Billing
 from store.extensions import csrf
-from store.payments.models import Subscription, WebhookEvent
+from store.payments.models import WebhookEvent
+from store.subscriptions.models import Subscription
 from tests.security.conftest import PASSWORD, logged_in, visitor
 from tests.security.test_idor import checkout
 

@@ -17,7 +17,6 @@ from flask import Flask, current_app
 
 if TYPE_CHECKING:
     from stripe.params import (
-        CustomerCreateParams,
         PriceCreateParams,
         ProductCreateParams,
         ProductUpdateParams,
@@ -100,18 +99,6 @@ def _client() -> stripe.StripeClient:
 def as_dict(obj: Any) -> dict[str, Any]:
     """A Stripe object as plain nested dicts and lists."""
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
-
-
-# --- customers -------------------------------------------------------------------------
-
-
-def create_customer(email: str, user_id: int) -> str:
-    """Create the Stripe customer for a user; returns its id."""
-    params: CustomerCreateParams = {"email": email, "metadata": {"user_id": str(user_id)}}
-    customer = _client().v1.customers.create(
-        params=params, options={"idempotency_key": f"customer-user-{user_id}"}
-    )
-    return customer.id
 
 
 # --- checkout --------------------------------------------------------------------------

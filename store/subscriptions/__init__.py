@@ -1,0 +1,1 @@
+"""Subscriptions: what the store keeps of customers' subscriptions."""

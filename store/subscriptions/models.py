@@ -1,0 +1,71 @@
+"""The store's copy of each Stripe subscription, and the subscription statuses."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.accounts.models import User
+from store.catalog.models import Product, enum_column
+from store.database import UTCDateTime, utcnow
+from store.extensions import db
+from store.orders.models import Order
+
+
+class SubscriptionStatus(enum.StrEnum):
+    """Stripe's subscription statuses, as Stripe names them."""
+
+    INCOMPLETE = "incomplete"
+    INCOMPLETE_EXPIRED = "incomplete_expired"
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    CANCELED = "canceled"
+    UNPAID = "unpaid"
+    PAUSED = "paused"
+
+
+#: statuses in which the customer has paid for the current period
+PAID_UP_STATUSES = {SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING}
+
+
+class Subscription(db.Model):
+    __tablename__ = "subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_subscription_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    stripe_customer_id: Mapped[str] = mapped_column(sa.String(255), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    #: the order that started it; its lines say everything the subscription gives
+    order_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("customer_order.id", ondelete="SET NULL"), index=True
+    )
+    #: the (first) subscribed product, for display
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        enum_column(SubscriptionStatus, "subscription_status"), index=True
+    )
+    #: end of the period already paid for (from the subscription items)
+    current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    #: when the subscription last became past due (the grace period counts from here)
+    past_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship()
+    order: Mapped[Order | None] = relationship()
+    product: Mapped[Product | None] = relationship()
+
+    @property
+    def is_paid_up(self) -> bool:
+        return self.status in PAID_UP_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Subscription {self.stripe_subscription_id} {self.status}>"

@@ -1,0 +1,161 @@
+"""Subscriptions: the store's copy of Stripe's subscriptions, and their invoices.
+
+A subscription's state is always taken from the subscription as Stripe's API returns it now,
+whatever an event embeds, so events may arrive late, twice or out of order and the final state
+is the same. An object lacking a field the store needs, or holding a value of the wrong type,
+raises read.MalformedObject. Services flush; the caller commits.
+"""
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+from store.accounts.models import User
+from store.catalog.models import Product
+from store.database import utcnow
+from store.extensions import db
+from store.ops.logging import tag_order
+from store.orders.models import Order
+from store.payments import gateway
+from store.payments import stripe_objects as read
+from store.payments.models import Payment, PaymentStatus
+from store.payments.services import (
+    link_customer,
+    order_from_metadata,
+    record_payment,
+    user_for_customer,
+)
+from store.subscriptions.models import Subscription, SubscriptionStatus
+from store.urls import valid_id
+
+logger = logging.getLogger(__name__)
+
+
+def _product_for(subscription: dict[str, Any], order: Order | None) -> int | None:
+    if order is not None:
+        for line in order.lines:
+            if line.interval and line.product_id:
+                return line.product_id
+    items = read.list_data(subscription, "items")
+    price_ids = [price_id for item in items if (price_id := read.reference(item, "price"))]
+    if not price_ids:
+        return None
+    return db.session.scalar(sa.select(Product.id).where(Product.stripe_price_id.in_(price_ids)))
+
+
+def upsert_subscription(
+    subscription: dict[str, Any], *, order: Order | None = None
+) -> Subscription:
+    """Create or update our copy of a Stripe subscription from Stripe's object."""
+    subscription_id = read.text(subscription, "id", required=True)
+    status = _subscription_status(subscription)
+    row = db.session.scalar(
+        sa.select(Subscription)
+        .where(Subscription.stripe_subscription_id == subscription_id)
+        .with_for_update()
+    )
+    if order is None:
+        order = order_from_metadata(subscription)
+    if order is not None:
+        tag_order(order.number)
+    customer_id = read.reference(subscription, "customer") or ""
+    if row is None:
+        row = Subscription(stripe_subscription_id=subscription_id)
+        db.session.add(row)
+    row.stripe_customer_id = customer_id
+    if status is SubscriptionStatus.PAST_DUE and row.status is not SubscriptionStatus.PAST_DUE:
+        row.past_due_since = utcnow()
+    elif status is not SubscriptionStatus.PAST_DUE:
+        row.past_due_since = None
+    row.status = status
+    row.cancel_at_period_end = bool(subscription.get("cancel_at_period_end"))
+    row.canceled_at = read.timestamp(subscription, "canceled_at")
+    # In this API version the billing period lives on each subscription item.
+    period_ends = [
+        end
+        for item in read.list_data(subscription, "items")
+        if (end := read.timestamp(item, "current_period_end"))
+    ]
+    row.current_period_end = max(period_ends) if period_ends else None
+    if order is not None:
+        row.order_id = order.id
+        row.user_id = row.user_id or order.user_id
+    if row.user_id is None:
+        metadata_user = valid_id(read.mapping(subscription, "metadata").get("user_id"))
+        if metadata_user is not None and db.session.get(User, metadata_user) is None:
+            metadata_user = None  # no such account (any more)
+        row.user_id = metadata_user or user_for_customer(customer_id)
+    if row.user_id and customer_id:
+        link_customer(row.user_id, customer_id)
+    row.product_id = row.product_id or _product_for(subscription, order)
+    db.session.flush()
+    logger.info(
+        "subscription %s is %s (order %s)",
+        row.stripe_subscription_id,
+        row.status,
+        order.number if order else "-",
+    )
+    return row
+
+
+def _subscription_status(subscription: dict[str, Any]) -> SubscriptionStatus:
+    value = subscription.get("status")
+    try:
+        return SubscriptionStatus(value)
+    except ValueError:
+        statuses = ", ".join(SubscriptionStatus)
+        raise read.malformed("status", value, f"one of {statuses}") from None
+
+
+def refresh_subscription(
+    stripe_subscription_id: str, *, order: Order | None = None
+) -> Subscription:
+    """Fetch the subscription from Stripe and store its current state."""
+    subscription = gateway.retrieve_subscription(stripe_subscription_id)
+    return upsert_subscription(subscription, order=order)
+
+
+def _invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
+    details = read.mapping(read.mapping(invoice, "parent"), "subscription_details")
+    return read.reference(details, "subscription") or read.reference(invoice, "subscription")
+
+
+def record_invoice(invoice: dict[str, Any], status: PaymentStatus) -> Payment:
+    """Record a subscription invoice (paid or failed) and refresh its subscription."""
+    invoice_id = read.text(invoice, "id", required=True)
+    subscription = None
+    subscription_id = _invoice_subscription_id(invoice)
+    if subscription_id:
+        subscription = refresh_subscription(subscription_id)
+    lines = read.list_data(invoice, "lines")
+    period = read.mapping(lines[0], "period") if lines else {}
+    amount = None
+    if status is PaymentStatus.PAID:
+        amount = read.integer(invoice, "amount_paid", maximum=read.MAX_AMOUNT)
+    if amount is None:
+        amount = read.integer(invoice, "amount_due", maximum=read.MAX_AMOUNT) or 0
+    payment = record_payment(
+        stripe_id=invoice_id,
+        status=status,
+        subscription=subscription,
+        order=subscription.order if subscription else None,
+        user_id=subscription.user_id if subscription else None,
+        amount_cents=amount,
+        currency=read.currency(invoice) or "EUR",
+        period_start=read.timestamp(period, "start"),
+        period_end=read.timestamp(period, "end"),
+    )
+    logger.info("invoice %s %s for subscription %s", invoice_id, status, subscription_id)
+    return payment
+
+
+def subscriptions_for(user: User) -> list[Subscription]:
+    """A customer's subscriptions, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Subscription)
+            .where(Subscription.user_id == user.id)
+            .order_by(Subscription.created_at.desc(), Subscription.id.desc())
+        )
+    )
