@@ -1,22 +1,33 @@
-"""Money display: integer minor units in, a price as the shopper's locale writes it out."""
+"""Money display: integer minor units in, a price as the shopper's locale writes it out.
+
+Every amount shown or sent anywhere (pages, the back office's price field, structured data)
+goes through here; nothing else divides cents by hand.
+"""
 
 from decimal import Decimal
 
-from flask_babel import format_currency, gettext
+from flask_babel import format_currency, format_decimal
 
-from store.catalog.models import Billing
+from store.catalog.models import Interval
 
 
-def format_money(cents: int, currency: str = "EUR") -> str:
-    """Format minor units for the active locale: 700 → "7,00 €" in French."""
-    return format_currency(Decimal(cents).scaleb(-2), currency)
+def major_units(cents: int) -> Decimal:
+    """Minor units as an exact decimal amount: 700 → Decimal("7.00") (str gives "7.00")."""
+    return Decimal(cents).scaleb(-2)
+
+
+def format_money(cents: int, currency: str = "EUR", interval: Interval | None = None) -> str:
+    """Format minor units for the active locale, with the renewal period when there is one:
+    700 → "7,00 €", and with Interval.MONTH → "7,00 € / mois" in French."""
+    amount = format_currency(major_units(cents), currency)
+    return f"{amount} {interval.label}" if interval else amount
 
 
 def format_price(product) -> str:
     """A product's price with its billing period: "7,00 € / mois", "70,00 € / an", "19,00 €"."""
-    amount = format_money(product.price_cents, product.currency)
-    if product.billing is Billing.MONTHLY:
-        return f"{amount} {gettext('/ month')}"
-    if product.billing is Billing.YEARLY:
-        return f"{amount} {gettext('/ year')}"
-    return amount
+    return format_money(product.price_cents, product.currency, product.interval)
+
+
+def format_amount_input(cents: int) -> str:
+    """An amount as a person types it into a price field, without grouping: 123456 → "1234,56"."""
+    return format_decimal(major_units(cents), format="0.00")

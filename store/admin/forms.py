@@ -72,11 +72,7 @@ class ProductForm(FlaskForm):
     )
     billing = SelectField(
         _l("Billing"),
-        choices=[
-            SelectChoice(Billing.ONE_TIME.value, _l("One-time")),
-            SelectChoice(Billing.MONTHLY.value, _l("Monthly")),
-            SelectChoice(Billing.YEARLY.value, _l("Yearly")),
-        ],
+        choices=[SelectChoice(billing.value, billing.label) for billing in Billing],
     )
     active = BooleanField(_l("On sale"), default=True)
     position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=100_000)])

@@ -9,10 +9,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from store.articles.models import Article, Category, Comment, CommentStatus
+from store.articles.models import Article, ArticleStatus, Category, Comment, CommentStatus
 from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
+from store.money import format_amount_input
 from store.orders.models import Order, OrderLine, OrderStatus
 from store.payments import gateway
 from store.payments.models import Payment, PaymentStatus
@@ -48,7 +49,7 @@ def parse_price(text: str) -> int:
 
 def format_price_input(cents: int) -> str:
     """Cents back to what the price field shows: 700 → "7,00"."""
-    return f"{cents // 100},{cents % 100:02d}"
+    return format_amount_input(cents)
 
 
 def slugify(text: str) -> str:
@@ -160,19 +161,17 @@ class Dashboard:
 
 def monthly_value_cents(subscription: Subscription) -> int:
     """What a subscription brings per month (a yearly plan counts for 1/12)."""
-    lines = [
-        line for line in (subscription.order.lines if subscription.order else []) if line.interval
+    periods = [
+        (line.total_cents, line.interval)
+        for line in (subscription.order.lines if subscription.order else [])
+        if line.interval
     ]
-    if lines:
-        total = 0
-        for line in lines:
-            amount = line.unit_price_cents * line.quantity
-            total += amount if line.interval == "month" else round(amount / 12)
-        return total
+    if periods:
+        return sum(round(cents / interval.months) for cents, interval in periods)
     product = subscription.product
     if product is None or not product.interval:
         return 0
-    return product.price_cents if product.interval == "month" else round(product.price_cents / 12)
+    return round(product.price_cents / product.interval.months)
 
 
 def dashboard() -> Dashboard:
@@ -205,8 +204,8 @@ def dashboard() -> Dashboard:
     )
 
 
-def article_status(article: Article) -> str:
-    """ "published", "scheduled" or "draft"."""
+def article_status(article: Article) -> ArticleStatus:
+    """Published, scheduled (a publication date ahead) or draft (no date)."""
     if article.published_at is None:
-        return "draft"
-    return "published" if article.published_at <= utcnow() else "scheduled"
+        return ArticleStatus.DRAFT
+    return ArticleStatus.PUBLISHED if article.published_at <= utcnow() else ArticleStatus.SCHEDULED

@@ -23,7 +23,7 @@ from store.access.models import AccessKey
 from store.accounts.models import User
 from store.admin import services
 from store.admin.forms import PARIS, ArticleForm, ConfirmForm, ProductForm, SettingsForm
-from store.articles.models import Article, Comment, CommentStatus
+from store.articles.models import Article, ArticleStatus, Comment, CommentStatus
 from store.articles.services import render_markdown
 from store.catalog.models import Billing, Product
 from store.database import utcnow
@@ -316,6 +316,7 @@ def articles():
         page=page,
         q=q,
         status=status,
+        statuses=list(ArticleStatus),
         article_status=services.article_status,
         form=ConfirmForm(),
     )
@@ -475,7 +476,11 @@ def comments():
     )
     page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
     return render_template(
-        "admin/comments.html", page=page, status=status.value, form=ConfirmForm()
+        "admin/comments.html",
+        page=page,
+        status=status.value,
+        statuses=list(CommentStatus),
+        form=ConfirmForm(),
     )
 
 

@@ -4,10 +4,12 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from store.catalog.models import Product, enum_column
-from store.database import UTCDateTime, utcnow
+from store.catalog.models import Product
+from store.database import UTCDateTime, enum_column, utcnow
 from store.extensions import db
 
 
@@ -61,10 +63,40 @@ class Article(db.Model):
         return f"<Article {self.slug}>"
 
 
+class ArticleStatus(enum.StrEnum):
+    """Where an article stands, from its publication date (not stored)."""
+
+    PUBLISHED = "published"
+    SCHEDULED = "scheduled"
+    DRAFT = "draft"
+
+    @property
+    def label(self) -> LazyString:
+        return _ARTICLE_STATUS_LABELS[self]
+
+
+_ARTICLE_STATUS_LABELS = {
+    ArticleStatus.PUBLISHED: _l("Online"),
+    ArticleStatus.SCHEDULED: _l("Scheduled"),
+    ArticleStatus.DRAFT: _l("Draft"),
+}
+
+
 class CommentStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     SPAM = "spam"
+
+    @property
+    def label(self) -> LazyString:
+        return _COMMENT_STATUS_LABELS[self]
+
+
+_COMMENT_STATUS_LABELS = {
+    CommentStatus.PENDING: _l("Pending"),
+    CommentStatus.APPROVED: _l("Approved"),
+    CommentStatus.SPAM: _l("Spam"),
+}
 
 
 class Comment(db.Model):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from store.catalog.models import Product
+from store.catalog.models import Interval, Product
 from store.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -49,12 +49,23 @@ class Cart:
         return sum(line.total_cents for line in self.lines)
 
     @property
+    def due_today_cents(self) -> int:
+        """What checkout charges today: every line, subscriptions for their first period."""
+        return self.total_cents
+
+    @property
+    def recurring_cents(self) -> int:
+        """What renews each `interval` after today: the subscription lines (one-time lines are
+        charged once)."""
+        return sum(line.total_cents for line in self.lines if line.product.is_subscription)
+
+    @property
     def currency(self) -> str:
         return self.lines[0].product.currency if self.lines else "EUR"
 
     @property
-    def interval(self) -> str | None:
-        """The billing interval of the subscriptions in the cart, if any."""
+    def interval(self) -> Interval | None:
+        """How often the subscriptions in the cart renew (one period per cart), if any."""
         return next((line.product.interval for line in self.lines if line.product.interval), None)
 
     @property

@@ -2,12 +2,48 @@
 
 import enum
 from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.database import UTCDateTime, utcnow
+from store.database import UTCDateTime, enum_column, utcnow
 from store.extensions import db
+
+
+class Interval(enum.StrEnum):
+    """How often a subscription renews. The value is Stripe's `recurring.interval`, and what
+    order lines store."""
+
+    MONTH = "month"
+    YEAR = "year"
+
+    @property
+    def label(self) -> LazyString:
+        """What follows a price: "/ mois", "/ an"."""
+        return _INTERVAL_LABELS[self]
+
+    @property
+    def stripe_interval(self) -> Literal["month", "year"]:
+        """Stripe's `recurring.interval` for a Price of this period."""
+        return "month" if self is Interval.MONTH else "year"
+
+    @property
+    def unit_code(self) -> str:
+        """The UN/CEFACT code schema.org's UnitPriceSpecification takes (MON, ANN)."""
+        return _INTERVAL_UNIT_CODES[self]
+
+    @property
+    def months(self) -> int:
+        """Months in one period: a yearly plan counts for 1/12 of its price per month."""
+        return _INTERVAL_MONTHS[self]
+
+
+_INTERVAL_LABELS = {Interval.MONTH: _l("/ month"), Interval.YEAR: _l("/ year")}
+_INTERVAL_UNIT_CODES = {Interval.MONTH: "MON", Interval.YEAR: "ANN"}
+_INTERVAL_MONTHS = {Interval.MONTH: 1, Interval.YEAR: 12}
 
 
 class Billing(enum.StrEnum):
@@ -17,18 +53,21 @@ class Billing(enum.StrEnum):
     MONTHLY = "month"
     YEARLY = "year"
 
+    @property
+    def label(self) -> LazyString:
+        return _BILLING_LABELS[self]
 
-def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    """A portable enum column storing the member values, with a CHECK constraint."""
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
+    @property
+    def interval(self) -> Interval | None:
+        """The renewal period of a subscription; None for a one-time purchase."""
+        return None if self is Billing.ONE_TIME else Interval(self.value)
+
+
+_BILLING_LABELS = {
+    Billing.ONE_TIME: _l("One-time"),
+    Billing.MONTHLY: _l("Monthly"),
+    Billing.YEARLY: _l("Yearly"),
+}
 
 
 class Product(db.Model):
@@ -81,9 +120,9 @@ class Product(db.Model):
         return bool(self.grants_download and self.file_key)
 
     @property
-    def interval(self) -> str | None:
-        """Stripe's recurring interval ("month" / "year"), or None for a one-time product."""
-        return None if self.billing is Billing.ONE_TIME else self.billing.value
+    def interval(self) -> Interval | None:
+        """How often the subscription renews, or None for a one-time product."""
+        return self.billing.interval
 
     @property
     def price_terms(self) -> str:

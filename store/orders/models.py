@@ -8,10 +8,12 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from store.catalog.models import Product, enum_column
-from store.database import UTCDateTime, utcnow
+from store.catalog.models import Interval, Product
+from store.database import UTCDateTime, enum_column, utcnow
 from store.extensions import db
 
 
@@ -22,6 +24,37 @@ class OrderStatus(enum.StrEnum):
     ABANDONED = "abandoned"
     #: paid, then refunded in full (Stripe's charge.refunded): it gives nothing any more
     REFUNDED = "refunded"
+
+    @property
+    def label(self) -> LazyString:
+        return _ORDER_STATUS_LABELS[self]
+
+
+_ORDER_STATUS_LABELS = {
+    OrderStatus.PENDING_PAYMENT: _l("Waiting for payment"),
+    OrderStatus.PAID: _l("Paid"),
+    OrderStatus.FAILED: _l("Payment failed"),
+    OrderStatus.ABANDONED: _l("Abandoned"),
+    OrderStatus.REFUNDED: _l("Refunded"),
+}
+
+
+class OrderMode(enum.StrEnum):
+    """How Stripe Checkout charges the order (its `mode`): once, or by starting a subscription."""
+
+    PAYMENT = "payment"
+    #: at least one line recurs; one-time lines are charged with the first invoice
+    SUBSCRIPTION = "subscription"
+
+    @property
+    def label(self) -> LazyString:
+        return _ORDER_MODE_LABELS[self]
+
+
+_ORDER_MODE_LABELS = {
+    OrderMode.PAYMENT: _l("One-time purchase"),
+    OrderMode.SUBSCRIPTION: _l("Subscription"),
+}
 
 
 #: the moves an order may make; anything else is refused by the services
@@ -51,8 +84,7 @@ class Order(db.Model):
     )
     currency: Mapped[str] = mapped_column(sa.String(3))
     total_cents: Mapped[int] = mapped_column(sa.Integer)
-    #: "subscription" when a line recurs, else "payment" (Stripe Checkout's mode)
-    mode: Mapped[str] = mapped_column(sa.String(16))
+    mode: Mapped[OrderMode] = mapped_column(enum_column(OrderMode, "order_mode"))
     #: while pending, "<user id>:<cart fingerprint>"; unique, so a double click reuses the order
     pending_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
@@ -88,8 +120,8 @@ class OrderLine(db.Model):
     title: Mapped[str] = mapped_column(sa.String(120))
     unit_price_cents: Mapped[int] = mapped_column(sa.Integer)
     currency: Mapped[str] = mapped_column(sa.String(3))
-    #: "month" / "year" for a subscription line, None for a one-time purchase
-    interval: Mapped[str | None] = mapped_column(sa.String(8))
+    #: how often a subscription line renews; None for a one-time purchase
+    interval: Mapped[Interval | None] = mapped_column(enum_column(Interval, "interval"))
     quantity: Mapped[int] = mapped_column(sa.Integer)
 
     order: Mapped[Order] = relationship(back_populates="lines")

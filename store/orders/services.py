@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from store.accounts.models import User
 from store.database import utcnow
 from store.extensions import db
-from store.orders.models import ORDER_TRANSITIONS, Order, OrderLine, OrderStatus
+from store.orders.models import ORDER_TRANSITIONS, Order, OrderLine, OrderMode, OrderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def place_order(user: User, cart) -> Order:
         status=OrderStatus.PENDING_PAYMENT,
         currency=cart.currency,
         total_cents=cart.total_cents,
-        mode="subscription" if cart.interval else "payment",
+        mode=OrderMode.SUBSCRIPTION if cart.interval else OrderMode.PAYMENT,
         pending_key=f"{user.id}:{cart_fingerprint(cart)}",
         lines=[
             OrderLine(

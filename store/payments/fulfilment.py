@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from store.extensions import db
 from store.ops.logging import tag_order
-from store.orders.models import Order, OrderStatus
+from store.orders.models import Order, OrderMode, OrderStatus
 from store.orders.services import mark_order
 from store.payments import stripe_objects as read
 from store.payments.models import PaymentStatus
@@ -50,7 +50,7 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
         order.stripe_subscription_id = row.stripe_subscription_id
     if paid:
         order.stripe_payment_intent_id = read.reference(session, "payment_intent")
-        if order.mode == "payment":
+        if order.mode is OrderMode.PAYMENT:
             record_payment(
                 stripe_id=session_id,
                 order=order,

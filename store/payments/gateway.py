@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import stripe
 from flask import Flask, current_app
 
+from store.orders.models import OrderMode
+
 if TYPE_CHECKING:
     from stripe.params import (
         PriceCreateParams,
@@ -122,7 +124,7 @@ def _line_item(line) -> SessionCreateParamsLineItem:
         },
     }
     if line.interval:
-        price_data["recurring"] = {"interval": line.interval}
+        price_data["recurring"] = {"interval": line.interval.stripe_interval}
     return {"price_data": price_data, "quantity": line.quantity}
 
 
@@ -141,7 +143,7 @@ def create_checkout_session(
     """
     metadata = {"order_number": order.number, "order_id": str(order.id)}
     params: SessionCreateParams = {
-        "mode": "subscription" if order.mode == "subscription" else "payment",
+        "mode": "subscription" if order.mode is OrderMode.SUBSCRIPTION else "payment",
         "line_items": [_line_item(line) for line in order.lines],
         "client_reference_id": order.number,
         "metadata": metadata,
@@ -153,7 +155,7 @@ def create_checkout_session(
         params["customer"] = customer_id
     else:
         params["customer_email"] = order.email
-    if order.mode == "subscription":
+    if order.mode is OrderMode.SUBSCRIPTION:
         params["subscription_data"] = {"metadata": metadata}
     else:
         params["payment_intent_data"] = {"metadata": metadata}
@@ -241,7 +243,7 @@ def create_price(product: Product) -> str:
         "metadata": {"product_id": str(product.id)},
     }
     if product.interval:
-        params["recurring"] = {"interval": "month" if product.interval == "month" else "year"}
+        params["recurring"] = {"interval": product.interval.stripe_interval}
     return _client().v1.prices.create(params=params).id
 
 

@@ -4,11 +4,12 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.accounts.models import User
-from store.catalog.models import enum_column
-from store.database import UTCDateTime, utcnow
+from store.database import UTCDateTime, enum_column, utcnow
 from store.extensions import db
 from store.orders.models import Order
 from store.subscriptions.models import Subscription
@@ -33,6 +34,18 @@ class PaymentStatus(enum.StrEnum):
     OPEN = "open"
     FAILED = "failed"
     PAID = "paid"
+
+    @property
+    def label(self) -> LazyString:
+        return _PAYMENT_STATUS_LABELS[self]
+
+
+_PAYMENT_STATUS_LABELS = {
+    PaymentStatus.OPEN: _l("Waiting for payment"),
+    PaymentStatus.FAILED: _l("Payment failed"),
+    # Not "Paid": French agrees it with the noun, and a payment is not an order.
+    PaymentStatus.PAID: _l("Collected"),
+}
 
 
 class Payment(db.Model):

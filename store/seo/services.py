@@ -5,6 +5,7 @@ from flask import url_for
 from store.access.services import offer_for
 from store.articles.models import Article
 from store.catalog.models import Product
+from store.money import major_units
 
 
 def _site(site_name: str) -> dict:
@@ -48,7 +49,7 @@ def product_offer(product: Product) -> dict:
     """schema.org Offer of a product, price in major units as a string ("7.00")."""
     offer = {
         "@type": "Offer",
-        "price": f"{product.price_cents // 100}.{product.price_cents % 100:02d}",
+        "price": str(major_units(product.price_cents)),
         "priceCurrency": product.currency,
         "availability": "https://schema.org/InStock"
         if product.active
@@ -61,7 +62,7 @@ def product_offer(product: Product) -> dict:
             "price": offer["price"],
             "priceCurrency": product.currency,
             "billingDuration": 1,
-            "unitCode": "MON" if product.interval == "month" else "ANN",
+            "unitCode": product.interval.unit_code,
         }
     return offer
 

@@ -4,11 +4,13 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.accounts.models import User
-from store.catalog.models import Product, enum_column
-from store.database import UTCDateTime, utcnow
+from store.catalog.models import Product
+from store.database import UTCDateTime, enum_column, utcnow
 from store.extensions import db
 from store.orders.models import Order
 
@@ -24,6 +26,22 @@ class SubscriptionStatus(enum.StrEnum):
     CANCELED = "canceled"
     UNPAID = "unpaid"
     PAUSED = "paused"
+
+    @property
+    def label(self) -> LazyString:
+        return _SUBSCRIPTION_STATUS_LABELS[self]
+
+
+_SUBSCRIPTION_STATUS_LABELS = {
+    SubscriptionStatus.INCOMPLETE: _l("Incomplete"),
+    SubscriptionStatus.INCOMPLETE_EXPIRED: _l("Expired"),
+    SubscriptionStatus.TRIALING: _l("Trial"),
+    SubscriptionStatus.ACTIVE: _l("Active"),
+    SubscriptionStatus.PAST_DUE: _l("Payment failed"),
+    SubscriptionStatus.CANCELED: _l("Ended"),
+    SubscriptionStatus.UNPAID: _l("Unpaid"),
+    SubscriptionStatus.PAUSED: _l("Paused"),
+}
 
 
 #: statuses in which the customer has paid for the current period

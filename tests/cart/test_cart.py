@@ -38,7 +38,7 @@ def test_adding_an_offer_shows_it_in_the_badge_side_cart_and_cart_page(forms, cl
     assert badge(page) == 1
     side_cart = page.split('class="side-cart-panel"')[1].split("</details>")[0]
     assert "Accès à GPT 4" in side_cart
-    assert "7,00\xa0€" in side_cart
+    assert "7,00\xa0€ / mois" in side_cart
 
     cart_page = client.get("/cart").get_data(as_text=True)
     assert "Accès à GPT 4" in cart_page
@@ -77,6 +77,33 @@ def test_one_time_products_mix_with_a_subscription_and_totals_add_up(forms, clie
     assert badge(page) == 3
     assert "38,00\xa0€" in page  # the guide's line: 2 × 19 €
     assert "45,00\xa0€" in page  # the total: 7 € + 38 €
+
+
+def cart_totals(page: str) -> str:
+    """The text under the cart's lines, as a visitor reads it."""
+    footer = page.split("<tfoot>")[1].split("</tfoot>")[0]
+    return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", footer)).strip()
+
+
+def test_the_cart_shows_what_is_paid_today_apart_from_what_renews(forms, client, monthly, guide):
+    forms.post("/cart/add", {"product_id": monthly.id})
+    forms.post("/cart/add", {"product_id": guide.id, "quantity": 3})
+    totals = cart_totals(client.get("/cart").get_data(as_text=True))
+    # Today: the first month and the three guides; then only the subscription renews.
+    assert totals == "À payer aujourd’hui : 64,00\xa0€ Puis 7,00\xa0€ / mois"
+
+
+def test_a_yearly_plan_renews_per_year(forms, client, yearly, guide):
+    forms.post("/cart/add", {"product_id": guide.id})
+    forms.post("/cart/add", {"product_id": yearly.id})
+    totals = cart_totals(client.get("/cart").get_data(as_text=True))
+    assert totals == "À payer aujourd’hui : 89,00\xa0€ Puis 70,00\xa0€ / an"
+
+
+def test_a_cart_without_subscription_has_no_renewal_line(forms, client, guide):
+    forms.post("/cart/add", {"product_id": guide.id, "quantity": 2})
+    totals = cart_totals(client.get("/cart").get_data(as_text=True))
+    assert totals == "À payer aujourd’hui : 38,00\xa0€"
 
 
 def test_quantities_are_capped(app, forms, client, guide):
