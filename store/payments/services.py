@@ -398,3 +398,36 @@ def subscriptions_for(user: User) -> list[Subscription]:
             .order_by(Subscription.created_at.desc(), Subscription.id.desc())
         )
     )
+
+
+# --- subscription lists for the back office ---
+
+
+def search_subscriptions(status: str):
+    """Subscriptions in one status (any when `status` names none), newest first; a query
+    to paginate."""
+    query = sa.select(Subscription).order_by(Subscription.created_at.desc(), Subscription.id.desc())
+    if status in {s.value for s in SubscriptionStatus}:
+        query = query.where(Subscription.status == SubscriptionStatus(status))
+    return query
+
+
+def subscription_of_order(order: Order) -> Subscription | None:
+    """The subscription an order started, if it did."""
+    return db.session.scalar(sa.select(Subscription).where(Subscription.order_id == order.id))
+
+
+def payments_of_order(order: Order) -> list[Payment]:
+    """An order's payments, oldest first."""
+    query = sa.select(Payment).where(Payment.order_id == order.id).order_by(Payment.created_at)
+    return list(db.session.scalars(query))
+
+
+def payments_of_subscription(subscription: Subscription) -> list[Payment]:
+    """A subscription's payments (one per invoice), newest first."""
+    query = (
+        sa.select(Payment)
+        .where(Payment.subscription_id == subscription.id)
+        .order_by(Payment.created_at.desc())
+    )
+    return list(db.session.scalars(query))
