@@ -17,6 +17,8 @@ PRODUCTS = [
         "price_cents": 700,
         "billing": "month",
         "position": 1,
+        # the offer of the home page banner (the back office can choose another)
+        "featured": True,
         "grants_articles": True,
         "grants_access_key": True,
     },

@@ -146,3 +146,14 @@ def check_key(key: str) -> KeyCheck:
         plan="one_time",
         status=order.status.value if order is not None else None,
     )
+
+
+def keys_of(*, order_id: int | None = None, subscription_id: int | None = None) -> list[AccessKey]:
+    """The keys issued for one order or one subscription, newest first (revoked ones too)."""
+    if subscription_id is not None:
+        condition = AccessKey.subscription_id == subscription_id
+    else:
+        condition = AccessKey.order_id == order_id
+    return list(
+        db.session.scalars(sa.select(AccessKey).where(condition).order_by(AccessKey.id.desc()))
+    )

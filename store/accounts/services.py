@@ -46,3 +46,13 @@ def authenticate(email: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if user.check_password(password) else None
+
+
+def search_users(q: str):
+    """The back office's customer list: emails matching `q`, newest account first; a query
+    to paginate."""
+    query = sa.select(User).order_by(User.created_at.desc(), User.id.desc())
+    if q:
+        # autoescape: a typed % or _ is searched for, not used as a wildcard
+        query = query.where(User.email.icontains(q, autoescape=True))
+    return query

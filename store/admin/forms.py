@@ -26,6 +26,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from store.admin.services import PriceError, parse_price
 from store.catalog.models import Billing
@@ -75,7 +76,15 @@ class ProductForm(FlaskForm):
         choices=[SelectChoice(billing.value, billing.label) for billing in Billing],
     )
     active = BooleanField(_l("On sale"), default=True)
-    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=100_000)])
+    position = IntegerField(
+        _l("Position"),
+        description=_l("Smallest first in the shop. Empty: after the other products."),
+        validators=[Optional(), NumberRange(min=0, max=100_000)],
+    )
+    featured = BooleanField(
+        _l("Featured offer: shown in the home page banner"),
+        description=_l("One product at a time: ticking it here un-features the previous one."),
+    )
     grants_articles = BooleanField(_l("Subscriber-only articles"), default=True)
     grants_download = BooleanField(_l("A file to download"))
     grants_access_key = BooleanField(_l("An access key for the GPT 4 service"))
@@ -109,6 +118,18 @@ class ProductForm(FlaskForm):
             ) from None
 
 
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes: no Ctrl-click needed."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def optional_id(value) -> int | None:
+    """A select's value as an id; None for its empty choice (no category, say)."""
+    return int(value) if value else None
+
+
 class ArticleForm(FlaskForm):
     title = StringField(
         _l("Title"),
@@ -121,12 +142,18 @@ class ArticleForm(FlaskForm):
         description=_l("Leave empty to make it from the title."),
         validators=[Optional(), Length(max=200), SLUG],
     )
-    category = StringField(_l("Category"), filters=[strip], validators=[Length(max=120)])
+    category_id = SelectField(_l("Category"), coerce=optional_id, choices=[])
+    new_category = StringField(
+        _l("Or a new category"),
+        filters=[strip],
+        description=_l("Filled in: the article goes into this new category."),
+        validators=[Length(max=120)],
+    )
     excerpt = TextAreaField(_l("Excerpt"), validators=[Length(max=2_000)])
     body = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=200_000)])
     offer_id = SelectField(_l("Embedded offer"), coerce=int, choices=[])
     subscribers_only = BooleanField(_l("Reserved for subscribers"))
-    access_product_ids = SelectMultipleField(
+    access_product_ids = MultiCheckboxField(
         _l("Subscriptions that unlock it"),
         coerce=int,
         choices=[],
@@ -138,6 +165,24 @@ class ArticleForm(FlaskForm):
         description=_l("Empty: draft. In the future: scheduled."),
         validators=[Optional()],
     )
+
+    def validate_new_category(self, field) -> None:
+        # A name that differs from an existing one only by its case is a typo, not a new one.
+        wanted = (field.data or "").casefold()
+        if not wanted:
+            return
+        for value, label, *_ in self.category_id.choices or []:
+            if value and str(label).casefold() == wanted:
+                # Shown again with the existing category chosen: saving once more uses it.
+                self.category_id.data = optional_id(value)
+                field.data = ""
+                raise ValidationError(
+                    _l(
+                        "The category “%(name)s” already exists: it is now chosen in the "
+                        "Category list. Save again to use it.",
+                        name=label,
+                    )
+                )
 
     def validate_published_at(self, field) -> None:
         if field.data and not 1970 <= field.data.year <= 2999:

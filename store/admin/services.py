@@ -1,23 +1,31 @@
-"""Back-office work: price parsing, slugs, saving products with their Stripe sync,
-moderation, and the dashboard's figures. Services flush; the view commits."""
+"""Back-office work: price parsing, slugs, the product and article forms put into the
+models, the Stripe sync of products, moderation, and the dashboard's figures. Services
+flush; the view commits."""
+
+from __future__ import annotations
 
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from store.articles.models import Article, ArticleStatus, Category, Comment, CommentStatus
-from store.catalog.models import Product
+from store.catalog import services as catalog
+from store.catalog.models import Billing, Product
 from store.database import utcnow
 from store.extensions import db
 from store.money import format_amount_input
 from store.orders.models import Order, OrderLine, OrderStatus
 from store.payments import gateway
 from store.payments.models import Payment, PaymentStatus
-from store.subscriptions.models import Subscription, SubscriptionStatus
+from store.subscriptions.models import PAID_UP_STATUSES, Subscription
+
+if TYPE_CHECKING:  # the forms import this module (parse_price)
+    from store.admin.forms import ArticleForm, ProductForm
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +87,37 @@ def unique_slug(model, wanted: str, *, exclude_id: int | None = None) -> str:
 
 
 def slug_in_use(model, slug: str, *, exclude_id: int | None = None) -> bool:
+    """True when another row of `model` has this slug."""
     query = sa.select(model.id).where(model.slug == slug, model.id != (exclude_id or 0))
     return db.session.scalar(query) is not None
 
 
 # --- products --------------------------------------------------------------------------
+
+
+def apply_product_form(form: ProductForm, product: Product) -> None:
+    """Copy a valid product form onto `product`. A new product without a position goes after
+    the others; ticking "featured" un-features the product featured until now."""
+    product.name = form.name.data
+    product.slug = form.slug.data or unique_slug(Product, form.name.data, exclude_id=product.id)
+    product.short_description = form.short_description.data or ""
+    product.description = form.description.data or ""
+    product.headline = form.headline.data or ""
+    product.price_cents = form.price_cents
+    product.currency = form.currency.data
+    product.billing = Billing(form.billing.data)
+    product.active = form.active.data
+    if form.position.data is not None:
+        product.position = form.position.data
+    elif product.id is None:
+        product.position = catalog.next_position()
+    product.grants_articles = form.grants_articles.data
+    product.grants_download = form.grants_download.data
+    product.grants_access_key = form.grants_access_key.data
+    if form.featured.data:
+        catalog.feature(product)
+    else:
+        product.featured = False
 
 
 def sync_product_to_stripe(product: Product) -> None:
@@ -110,16 +144,32 @@ def product_has_orders(product: Product) -> bool:
 # --- articles --------------------------------------------------------------------------
 
 
-def category_named(name: str) -> Category | None:
-    """The category with this name, created when new; None for a blank name."""
-    name = name.strip()
-    if not name:
-        return None
-    category = db.session.scalar(sa.select(Category).where(Category.name == name))
-    if category is None:
-        category = Category(name=name, slug=unique_slug(Category, name))
-        db.session.add(category)
-        db.session.flush()
+def apply_article_form(form: ArticleForm, article: Article) -> None:
+    """Copy a valid article form onto `article`, creating the new category it names."""
+    article.title = form.title.data
+    article.slug = form.slug.data or unique_slug(Article, form.title.data, exclude_id=article.id)
+    if form.new_category.data:
+        article.category = create_category(form.new_category.data)
+    elif form.category_id.data:
+        article.category = db.session.get(Category, form.category_id.data)
+    else:
+        article.category = None
+    article.excerpt = form.excerpt.data or ""
+    article.body = form.body.data or ""
+    article.offer_product_id = form.offer_id.data or None
+    article.subscribers_only = form.subscribers_only.data
+    article.access_products = list(
+        db.session.scalars(sa.select(Product).where(Product.id.in_(form.access_product_ids.data)))
+    )
+    article.published_at = form.published_at_utc()
+
+
+def create_category(name: str) -> Category:
+    """A new category (the form has checked that no category has this name)."""
+    category = Category(name=name, slug=unique_slug(Category, name))
+    db.session.add(category)
+    db.session.flush()
+    logger.info("category %s created", category.slug)
     return category
 
 
@@ -177,11 +227,7 @@ def monthly_value_cents(subscription: Subscription) -> int:
 def dashboard() -> Dashboard:
     """The figures on the admin's front page."""
     active = list(
-        db.session.scalars(
-            sa.select(Subscription).where(
-                Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING])
-            )
-        )
+        db.session.scalars(sa.select(Subscription).where(Subscription.status.in_(PAID_UP_STATUSES)))
     )
     since = utcnow() - timedelta(days=30)
     revenue = db.session.scalar(

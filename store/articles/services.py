@@ -130,3 +130,47 @@ def neighbours(article: Article) -> tuple[Article | None, Article | None]:
 
 def get_category(slug: str) -> Category | None:
     return db.session.scalar(sa.select(Category).where(Category.slug == slug))
+
+
+def delete_article(article: Article) -> None:
+    """Delete an article with its comments."""
+    db.session.execute(sa.delete(Comment).where(Comment.article_id == article.id))
+    db.session.delete(article)
+    db.session.flush()
+    logger.info("article %s deleted", article.slug)
+
+
+def categories() -> list[Category]:
+    """Every category, by name: what the article form offers."""
+    return list(db.session.scalars(sa.select(Category).order_by(Category.name, Category.id)))
+
+
+# --- back office lists ---------------------------------------------------------------
+
+
+def search_articles(q: str, status: str):
+    """The back office's article list: titles matching `q`, "published", "scheduled",
+    "draft" or "all", undated drafts first then newest; a query to paginate."""
+    query = sa.select(Article).order_by(
+        Article.published_at.desc().nulls_first(), Article.id.desc()
+    )
+    if q:
+        # autoescape: a typed % or _ is searched for, not used as a wildcard
+        query = query.where(Article.title.icontains(q, autoescape=True))
+    if status == "published":
+        query = query.where(is_published())
+    elif status == "scheduled":
+        query = query.where(Article.published_at > utcnow())
+    elif status == "draft":
+        query = query.where(Article.published_at.is_(None))
+    return query
+
+
+def comments_to_moderate(status: CommentStatus):
+    """The moderation queue's comments in one status, newest first; a query to paginate."""
+    return (
+        sa.select(Comment)
+        .options(joinedload(Comment.article))
+        .where(Comment.status == status)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )

@@ -10,7 +10,7 @@ from store.access import services as access
 from store.articles import services
 from store.articles.forms import CommentForm
 from store.articles.models import Article
-from store.catalog.services import active_products, headline_offer
+from store.catalog.services import active_products, banner_offer
 from store.extensions import db, limiter
 from store.seo.services import article_json_ld
 from store.urls import page_number
@@ -38,7 +38,7 @@ def index():
         "articles/index.html",
         articles=articles,
         products=products,
-        offer=headline_offer(products),
+        offer=banner_offer(products),
     )
 
 

@@ -72,7 +72,17 @@ _BILLING_LABELS = {
 
 class Product(db.Model):
     __tablename__ = "product"
-    __table_args__ = (sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        # The database itself refuses a second featured product, whatever the code does.
+        sa.Index(
+            "uq_product_one_featured",
+            "featured",
+            unique=True,
+            sqlite_where=sa.text("featured"),
+            postgresql_where=sa.text("featured"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: URL name, unique: /shop/<slug>
@@ -91,8 +101,10 @@ class Product(db.Model):
     billing: Mapped[Billing] = mapped_column(enum_column(Billing, "billing"))
     #: inactive (archived) products are hidden from the shop and dropped from carts
     active: Mapped[bool] = mapped_column(default=True)
-    #: ordering in the shop, smallest first
+    #: ordering in the shop, smallest first; a new product goes last (see next_position)
     position: Mapped[int] = mapped_column(default=0)
+    #: the offer of the home page banner, chosen in the back office; at most one product
+    featured: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: what buying it gives, while its order is paid or its subscription paid up (see
     #: store/access/services.py): subscriber-only articles, a file, a key for an outside service
     grants_articles: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

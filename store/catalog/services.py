@@ -16,6 +16,11 @@ def active_products(limit: int | None = None) -> list[Product]:
     return list(db.session.scalars(active_products_query().limit(limit)))
 
 
+def all_products() -> list[Product]:
+    """Every product, archived ones too, in shop order."""
+    return list(db.session.scalars(sa.select(Product).order_by(Product.position, Product.id)))
+
+
 def get_active_product(slug: str) -> Product | None:
     """The product on sale with this slug, or None."""
     return db.session.scalar(
@@ -26,3 +31,47 @@ def get_active_product(slug: str) -> Product | None:
 def headline_offer(products: list[Product]) -> Product | None:
     """The offer the site promotes in its banner: the first product with a sales headline."""
     return next((product for product in products if product.headline), None)
+
+
+def banner_offer(products: list[Product]) -> Product | None:
+    """The home page banner's offer: the featured product while it is on sale, else the
+    first of `products` with a sales headline."""
+    featured = db.session.scalar(
+        sa.select(Product).where(Product.featured.is_(True), Product.active.is_(True))
+    )
+    return featured or headline_offer(products)
+
+
+def next_position() -> int:
+    """The position that puts a new product after every other one in the shop."""
+    return (db.session.scalar(sa.select(sa.func.max(Product.position))) or 0) + 1
+
+
+def feature(product: Product) -> None:
+    """Make `product` the banner's offer; the one featured until now no longer is."""
+    db.session.execute(
+        sa.update(Product)
+        .where(Product.featured.is_(True), Product.id != (product.id or 0))
+        .values(featured=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    product.featured = True
+
+
+def search_products(q: str, status: str):
+    """The back office's product list: matching the name or slug, on sale or archived
+    ("all" for both), in shop order; a query to paginate."""
+    query = sa.select(Product).order_by(Product.position, Product.id)
+    if q:
+        # autoescape: a typed % or _ is searched for, not used as a wildcard
+        query = query.where(
+            sa.or_(
+                Product.name.icontains(q, autoescape=True),
+                Product.slug.icontains(q, autoescape=True),
+            )
+        )
+    if status == "active":
+        query = query.where(Product.active.is_(True))
+    elif status == "archived":
+        query = query.where(Product.active.is_(False))
+    return query

@@ -224,3 +224,9 @@ def take_download(order_id: int, product_id: int) -> bool:
         except IntegrityError:
             continue  # a concurrent first download created the row: count against it
     return False
+
+
+def downloads_by_product(order_id: int) -> dict[int, int]:
+    """How many times each file of an order was downloaded, by product id."""
+    counts = db.session.scalars(sa.select(DownloadCount).where(DownloadCount.order_id == order_id))
+    return {count.product_id: count.downloads for count in counts}

@@ -112,3 +112,20 @@ def order_for(user: User, number: str) -> Order | None:
     return db.session.scalar(
         sa.select(Order).where(Order.number == number, Order.user_id == user.id)
     )
+
+
+def search_orders(q: str, status: str):
+    """The back office's order list: email or number matching `q`, in one status (any when
+    `status` names none), newest first; a query to paginate."""
+    query = sa.select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if q:
+        # autoescape: a typed % or _ is searched for, not used as a wildcard
+        query = query.where(
+            sa.or_(
+                Order.email.icontains(q, autoescape=True),
+                Order.number.icontains(q, autoescape=True),
+            )
+        )
+    if status in {s.value for s in OrderStatus}:
+        query = query.where(Order.status == OrderStatus(status))
+    return query

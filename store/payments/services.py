@@ -12,6 +12,7 @@ from store.extensions import db
 from store.orders.models import Order
 from store.payments import stripe_objects as read
 from store.payments.models import Customer, Payment, PaymentStatus
+from store.subscriptions.models import Subscription
 
 # --- customers -------------------------------------------------------------------------
 
@@ -82,3 +83,19 @@ def record_payment(*, stripe_id: str, status: PaymentStatus, **fields: Any) -> P
         payment.user_id = order.user_id
     db.session.flush()
     return payment
+
+
+def payments_of_order(order: Order) -> list[Payment]:
+    """An order's payments, oldest first."""
+    query = sa.select(Payment).where(Payment.order_id == order.id).order_by(Payment.created_at)
+    return list(db.session.scalars(query))
+
+
+def payments_of_subscription(subscription: Subscription) -> list[Payment]:
+    """A subscription's payments (one per invoice), newest first."""
+    query = (
+        sa.select(Payment)
+        .where(Payment.subscription_id == subscription.id)
+        .order_by(Payment.created_at.desc())
+    )
+    return list(db.session.scalars(query))

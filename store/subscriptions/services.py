@@ -159,3 +159,17 @@ def subscriptions_for(user: User) -> list[Subscription]:
             .order_by(Subscription.created_at.desc(), Subscription.id.desc())
         )
     )
+
+
+def search_subscriptions(status: str):
+    """Subscriptions in one status (any when `status` names none), newest first; a query
+    to paginate."""
+    query = sa.select(Subscription).order_by(Subscription.created_at.desc(), Subscription.id.desc())
+    if status in {s.value for s in SubscriptionStatus}:
+        query = query.where(Subscription.status == SubscriptionStatus(status))
+    return query
+
+
+def subscription_of_order(order: Order) -> Subscription | None:
+    """The subscription an order started, if it did."""
+    return db.session.scalar(sa.select(Subscription).where(Subscription.order_id == order.id))

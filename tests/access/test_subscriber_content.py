@@ -201,7 +201,7 @@ def test_the_admin_marks_an_article_for_subscribers(db, client, forms, admin, pl
         {
             "title": "À réserver",
             "slug": article.slug,
-            "category": "Actualités",
+            "category_id": str(article.category_id),
             "excerpt": "",
             "body": BODY,
             "offer_id": "0",

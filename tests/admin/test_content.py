@@ -1,5 +1,6 @@
 """Articles and comments in the back office."""
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -7,8 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from store.articles.models import Article, Comment, CommentStatus
+from store.articles.models import Article, Category, Comment, CommentStatus
 from store.articles.services import render_markdown
+from store.catalog.models import Billing
 from store.database import utcnow
 
 
@@ -16,7 +18,8 @@ def article_data(**overrides):
     return {
         "title": "GPT-5 : ce que l’on sait",
         "slug": "",
-        "category": "Actualités",
+        "category_id": "",
+        "new_category": "",
         "excerpt": "Le résumé.",
         "body": "Premier paragraphe.\n\n## Intertitre\n\nSuite.",
         "offer_id": "0",
@@ -31,7 +34,7 @@ def test_write_a_draft_preview_it_then_publish_it(db, client, forms, admin):
     assert "<h2>Intertitre</h2>" in preview.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Article.id))) == 0
 
-    forms.post("/admin/articles/new", article_data())
+    forms.post("/admin/articles/new", article_data(new_category="Actualités"))
     article = db.session.scalar(sa.select(Article))
     assert article.slug == "gpt-5-ce-que-l-on-sait"
     assert article.category.name == "Actualités"
@@ -61,6 +64,71 @@ def test_paris_time_is_stored_in_utc(db, forms, admin):
     forms.post("/admin/articles/new", article_data(published_at="2024-07-01T10:00"))
     article = db.session.scalar(sa.select(Article))
     assert article.published_at.hour == 8  # 10:00 in Paris in summer is 08:00 UTC
+
+
+def category_names(db):
+    return sorted(db.session.scalars(sa.select(Category.name)))
+
+
+def test_the_category_is_chosen_in_a_list_or_created_on_purpose(db, client, forms, admin):
+    existing = Category(slug="actualites", name="Actualités")
+    db.session.add(existing)
+    db.session.commit()
+    form = client.get("/admin/articles/new").get_data(as_text=True)
+    assert '<select id="category_id" name="category_id">' in form
+    assert f'<option value="{existing.id}">Actualités</option>' in form
+
+    chosen = forms.post("/admin/articles/new", article_data(category_id=str(existing.id)))
+    assert chosen.status_code == 303
+    assert db.session.scalar(sa.select(Article)).category.name == "Actualités"
+
+    created = forms.post(
+        "/admin/articles/new", article_data(title="Deux", new_category="Tutoriels")
+    )
+    assert created.status_code == 303
+    assert category_names(db) == ["Actualités", "Tutoriels"]
+    assert "<option value=" in client.get("/admin/articles/new").get_data(as_text=True)
+    assert ">Tutoriels</option>" in client.get("/admin/articles/new").get_data(as_text=True)
+
+
+def test_a_new_category_named_like_an_existing_one_is_refused(db, forms, admin):
+    existing = Category(slug="actualites", name="Actualités")
+    db.session.add(existing)
+    db.session.commit()
+    typo = forms.post("/admin/articles/new", article_data(new_category="  ACTUALITÉS "))
+    assert typo.status_code == 400
+    page = typo.get_data(as_text=True)
+    assert "La catégorie « Actualités » existe déjà" in page
+    # the existing one is now chosen: saving again files the article under it
+    assert f'<option selected value="{existing.id}">Actualités</option>' in page
+    assert category_names(db) == ["Actualités"]
+    assert db.session.scalar(sa.select(sa.func.count(Article.id))) == 0
+
+    unknown = forms.post("/admin/articles/new", article_data(category_id="999"))
+    assert unknown.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Article.id))) == 0
+
+
+def test_the_products_that_unlock_an_article_are_checkboxes(
+    db, client, forms, admin, create_product
+):
+    monthly = create_product(name="Mensuel", billing=Billing.MONTHLY)
+    yearly = create_product(name="Annuel", billing=Billing.YEARLY)
+    create_product(name="Guide")  # a one-time guide opens no article: not offered
+    form = client.get("/admin/articles/new").get_data(as_text=True)
+    assert "<select multiple" not in form
+    boxes = re.findall(r'<input [^>]*name="access_product_ids"[^>]*>', form)
+    assert len(boxes) == 2 and all('type="checkbox"' in box for box in boxes)
+    assert "Mensuel</label>" in form and "Annuel</label>" in form and "Guide</label>" not in form
+
+    forms.post(
+        "/admin/articles/new",
+        article_data(subscribers_only="y", access_product_ids=[str(monthly.id), str(yearly.id)]),
+    )
+    article = db.session.scalar(sa.select(Article))
+    assert {p.id for p in article.access_products} == {monthly.id, yearly.id}
+    edit = client.get(f"/admin/articles/{article.id}").get_data(as_text=True)
+    assert edit.count("checked") == 3  # both products, and "reserved for subscribers"
 
 
 def test_embed_an_offer(db, client, forms, admin, create_product):
@@ -190,3 +258,49 @@ def test_moderation_explains_bad_requests(forms, client, admin, queue):
     assert "Cochez au moins un commentaire." in client.get("/admin/comments").get_data(as_text=True)
     forms.post("/admin/comments/moderate", {"action": "drop-table", "ids": ["1"]})
     assert "Choisissez quoi faire" in client.get("/admin/comments").get_data(as_text=True)
+
+
+def test_one_click_moderation_per_comment(db, client, forms, admin, queue):
+    page = client.get("/admin/comments?status=pending&page=1").get_data(as_text=True)
+    for comment in queue:
+        assert f'action="/admin/comments/{comment.id}/moderate"' in page
+    assert page.count('name="action" value="approve"') == 3
+    assert page.count('name="action" value="spam"') == 3
+
+    approved = forms.post(
+        f"/admin/comments/{queue[0].id}/moderate",
+        {"action": "approve", "status": "pending", "page": "1"},
+    )
+    assert approved.status_code == 303
+    assert approved.headers["Location"] == "/admin/comments?status=pending"
+    assert "Le commentaire de Camille est approuvé." in client.get(
+        approved.headers["Location"]
+    ).get_data(as_text=True)
+
+    spam = forms.post(
+        f"/admin/comments/{queue[1].id}/moderate",
+        {"action": "spam", "status": "pending", "page": "2"},
+    )
+    assert spam.headers["Location"] == "/admin/comments?status=pending&page=2"
+    statuses = dict(db.session.execute(sa.select(Comment.id, Comment.status)).all())
+    assert statuses == {queue[0].id: "approved", queue[1].id: "spam", queue[2].id: "pending"}
+
+    spam_tab = client.get("/admin/comments?status=spam").get_data(as_text=True)
+    assert 'name="action" value="spam"' not in spam_tab.split("<table")[1].split("</table>")[0]
+    delete = {"action": "delete", "status": "spam"}
+    asked = forms.post(f"/admin/comments/{queue[1].id}/moderate", delete)
+    assert "Supprimer définitivement le commentaire de Camille ?" in asked.get_data(as_text=True)
+    assert db.session.get(Comment, queue[1].id) is not None
+    deleted = forms.post(f"/admin/comments/{queue[1].id}/moderate", {**delete, "confirmed": "yes"})
+    assert deleted.headers["Location"] == "/admin/comments?status=spam"
+    db.session.expire_all()
+    assert db.session.get(Comment, queue[1].id) is None
+
+    again = forms.post(f"/admin/comments/{queue[1].id}/moderate", {"action": "approve"})
+    assert again.status_code == 303
+    assert "Ce commentaire n’existe plus." in client.get(again.headers["Location"]).get_data(
+        as_text=True
+    )
+    bad = forms.post(f"/admin/comments/{queue[2].id}/moderate", {"action": "drop", "status": "x"})
+    assert bad.headers["Location"] == "/admin/comments?status=pending"
+    assert db.session.get(Comment, queue[2].id).status == CommentStatus.PENDING

@@ -1,5 +1,7 @@
 """Products in the back office: CRUD, prices as typed in French, slugs, archive, Stripe."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -209,3 +211,71 @@ def test_sync_stripe_command(db, runner, payments, create_product):
     create_product(name="C")
     failed = runner.invoke(args=["store", "sync-stripe"])
     assert failed.exit_code == 1 and "run it again" in failed.output
+
+
+def banner(client) -> str:
+    return client.get("/").get_data(as_text=True).split('class="banner"')[1].split("</section>")[0]
+
+
+def first_in_shop(client) -> str:
+    shop = client.get("/shop").get_data(as_text=True)
+    return re.search(r'class="product-title"><a [^>]*>([^<]*)</a>', shop)[1]
+
+
+def test_a_new_product_goes_last_and_leaves_the_banner_alone(db, client, forms, admin, seeded):
+    assert "Accès à GPT 4 dès aujourd&#39;hui pour 7€" in banner(client)
+    assert "Accès à GPT 4" in first_in_shop(client)
+    response = forms.post(
+        "/admin/products/new",
+        product_data(position="", headline="Claude dès aujourd'hui pour 9€"),
+    )
+    assert response.status_code == 303
+    claude = db.session.scalar(sa.select(Product).where(Product.slug == "acces-a-claude"))
+    positions = db.session.scalars(sa.select(Product.position).where(Product.id != claude.id))
+    assert claude.position > max(positions)
+    assert "Accès à GPT 4 dès aujourd&#39;hui pour 7€" in banner(client)
+    assert "Claude" not in banner(client)
+    assert "Accès à GPT 4" in first_in_shop(client)
+    assert "Accès à Claude" in client.get("/shop").get_data(as_text=True)
+
+    # A position typed by the admin is kept: 0 puts the product first in the shop.
+    forms.post("/admin/products/new", product_data(name="En tête", position="0"))
+    assert "En tête" in first_in_shop(client)
+    assert "Accès à GPT 4 dès aujourd&#39;hui pour 7€" in banner(client)
+
+
+def test_the_admin_chooses_the_banner_offer(db, client, forms, admin, seeded):
+    guide = db.session.scalar(sa.select(Product).where(Product.slug == "guide-prompts-gpt-4"))
+    edit = client.get(f"/admin/products/{guide.id}").get_data(as_text=True)
+    assert "Offre mise en avant : affichée dans le bandeau de la page d’accueil" in edit
+    forms.post(
+        f"/admin/products/{guide.id}",
+        product_data(
+            name=guide.name,
+            slug=guide.slug,
+            price="19",
+            billing="one_time",
+            headline="Le guide des prompts pour 19€",
+            featured="y",
+            grants_download="y",
+        ),
+    )
+    assert "Le guide des prompts pour 19€" in banner(client)
+    assert "Accès à GPT 4" not in banner(client)
+    featured = list(db.session.scalars(sa.select(Product.slug).where(Product.featured)))
+    assert featured == ["guide-prompts-gpt-4"]  # the previous one is no longer featured
+    listing = client.get("/admin/products").get_data(as_text=True)
+    row = listing.split(">Guide pratique des prompts GPT 4</a>")[1].split("</tr>")[0]
+    assert "Offre mise en avant" in row and listing.count("Offre mise en avant</span>") == 1
+
+    # Archived, it leaves the banner to the first offer with a sales headline.
+    forms.post(f"/admin/products/{guide.id}/archive", {"confirmed": "yes"})
+    assert "Accès à GPT 4 dès aujourd&#39;hui pour 7€" in banner(client)
+
+
+def test_the_database_refuses_two_featured_products(db, create_product):
+    create_product(featured=True)
+    with pytest.raises(sa.exc.IntegrityError):
+        create_product(featured=True)
+    db.session.rollback()
+    create_product(featured=False)  # any number of products are not featured

@@ -25,7 +25,7 @@ def test_an_article_written_in_the_browser_keeps_its_ending_for_subscribers(
     page.get_by_label("Mot de passe").fill("mot de passe du patron")
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_label("Titre", exact=True).fill("Enquête pour les abonnés")
-    page.get_by_label("Catégorie").fill("Actualités")
+    page.get_by_label("Catégorie", exact=True).select_option(label="Actualités")
     page.get_by_label("Texte (Markdown)").fill(BODY)
     page.get_by_label("Réservé aux abonnés").check()
     page.get_by_label("Date de publication (heure de Paris)").fill("2024-04-02T10:00")

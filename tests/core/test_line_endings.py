@@ -27,7 +27,7 @@ def test_every_form_stores_lf_line_endings(db, client, forms, admin, create_arti
         "/admin/articles/new",
         {
             "title": "Avec CRLF",
-            "category": "Actualités",
+            "new_category": "Actualités",
             "excerpt": CRLF_TEXT,
             "body": CRLF_TEXT,
             "offer_id": "0",
@@ -70,7 +70,7 @@ def test_a_multipart_form_is_normalised_too(db, forms, admin):
         "/admin/articles/new",
         {
             "title": "Multipart",
-            "category": "Actualités",
+            "new_category": "Actualités",
             "body": CRLF_TEXT,
             "offer_id": "0",
         },

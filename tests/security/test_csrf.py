@@ -110,7 +110,7 @@ class Site:
             "active": "y",
             "position": "3",
             "title": "Titre changé",
-            "category": "Piratage",
+            "new_category": "Piratage",
             "excerpt": "Changé",
             "body": "Changé par un autre site",
             "offer_id": "0",

@@ -81,7 +81,7 @@ def test_a_long_article_still_fits(app, db, make_user):
     body = "Un paragraphe accentué, été comme hiver.\n\n" * 4_500  # ~190,000 characters
     response = admin.post(
         "/admin/articles/new",
-        {"title": "Très long", "category": "Actualités", "body": body, "offer_id": "0"},
+        {"title": "Très long", "new_category": "Actualités", "body": body, "offer_id": "0"},
     )
     assert response.status_code == 303
     assert len(db.session.scalar(sa.select(Article.body))) == len(body)
