@@ -181,8 +181,9 @@ def test_moderation_in_bulk(db, client, forms, admin, queue, create_article):
         "/admin/comments/moderate",
         {"action": "delete", "ids": [str(queue[2].id)], "status": "spam", "confirmed": "yes"},
     )
+    spam_id = queue[2].id
     db.session.expire_all()
-    assert db.session.get(Comment, queue[2].id) is None
+    assert db.session.get(Comment, spam_id) is None
 
 
 def test_moderation_explains_bad_requests(forms, client, admin, queue):

@@ -16,7 +16,7 @@ from store.articles.models import CommentStatus
 from store.catalog.models import Billing
 from store.extensions import csrf
 from store.payments.models import Subscription, WebhookEvent
-from tests.security.conftest import PASSWORD, logged_in, visitor
+from tests.conftest import PASSWORD, logged_in, visitor
 from tests.security.test_idor import checkout
 
 WEBHOOK = "/stripe/webhook"
