@@ -258,7 +258,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
-    from store.cart.views import current_cart
+    from store.cart.services import cart_for_layout
     from store.downloads.services import format_file_size
     from store.money import format_money, format_price
     from store.payments.gateway import is_configured
@@ -298,7 +298,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject_layout():
         return {
             "site_name": app.config["SITE_NAME"],
-            "cart": current_cart(),
+            "cart": cart_for_layout(),
             "current_path": request.full_path.rstrip("?"),
             "payments_enabled": is_configured(),
             "current_locale": str(get_locale() or "fr"),

@@ -1,16 +1,22 @@
-"""Shared fixtures: an app on a throw-away database, a client, and factories.
+"""Shared fixtures: an app on a throw-away database, clients, factories, users and logins.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 """
 
+import contextvars
 import os
 import re
 import secrets
 
 import pytest
+from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.security import generate_password_hash
 
 from store import create_app
+from store.accounts import models as account_models
+from store.accounts import services as account_services
+from store.accounts.models import User
 from store.articles.models import Article, Category, Comment, CommentStatus
 from store.catalog.models import Billing, Product
 from store.config import normalise_database_url
@@ -22,6 +28,9 @@ pytest_plugins = ["tests.stripe_double"]
 WEBHOOK_SECRET = "whsec_test_secret"
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+#: the password of every account `make_user` creates
+PASSWORD = "mot de passe sûr"
 
 
 def database_url(tmp_path) -> str:
@@ -35,6 +44,18 @@ def database_url(tmp_path) -> str:
 def app_config():
     """Extra configuration for the app; a folder's conftest may override this fixture."""
     return {}
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets a fresh app context, as in production.
+
+    The `db` fixture keeps an app context open for the whole test; Flask would reuse it for
+    requests, so `g` (the loaded cart, the chosen language, Flask-Login's user) and the
+    database session would carry over from one request, or one browser, to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture
@@ -54,6 +75,7 @@ def app(tmp_path, app_config, monkeypatch):
             **app_config,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -222,33 +244,79 @@ def send_events(client, stripe_double):
     return send
 
 
-@pytest.fixture
-def customer(forms):
-    """A registered, logged-in customer; returns their email."""
-    email = "client@example.org"
-    response = forms.post(
-        "/account/register",
-        {"email": email, "password": "mot de passe sûr", "confirm": "mot de passe sûr"},
-    )
-    assert response.status_code == 303
-    return email
+def _cheap_hash(password, method=None, salt_length=16):
+    return generate_password_hash(password, "pbkdf2:sha256:1", salt_length)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """Hash passwords with one PBKDF2 round: the suite logs in hundreds of times and does not
+    test hashing (tests/accounts does, and turns this off). The login code is unchanged."""
+    for module in (account_models, account_services):
+        if hasattr(module, "generate_password_hash"):
+            monkeypatch.setattr(module, "generate_password_hash", _cheap_hash)
+    # the hash unknown emails are checked against is made again, cheaply, then restored
+    monkeypatch.setattr(account_services, "_DUMMY_HASH", None, raising=False)
 
 
 @pytest.fixture
-def login_as(db, forms):
-    """Create a user (admin or not) and log them in; returns the user."""
-    from store.accounts.services import register_user
+def make_user(db):
+    """Create an account (a customer unless `admin`) whose password is PASSWORD; returns it."""
 
-    def log_in(email="admin@example.org", *, admin=True, password="admin password"):
-        user = register_user(email, password, is_admin=admin)
+    def make(
+        email: str = "client@example.org", *, admin: bool = False, password: str = PASSWORD
+    ) -> User:
+        user = account_services.register_user(email, password, is_admin=admin)
         db.session.commit()
-        response = forms.post("/account/login", {"email": email, "password": password})
-        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+
+    return make
+
+
+def visitor(app) -> Forms:
+    """A new browser: its own cookies, posting forms with its own CSRF token."""
+    return Forms(app.test_client())
+
+
+def login(browser: Forms, user: User, password: str = PASSWORD) -> Forms:
+    """Log `browser` in as `user` through the login form; returns the browser."""
+    response = browser.post("/account/login", {"email": user.email, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return browser
+
+
+def logged_in(app, user: User) -> Forms:
+    """A new browser logged in as `user`."""
+    return login(visitor(app), user)
+
+
+@pytest.fixture
+def login_as(make_user, forms):
+    """Create a user (an admin unless told otherwise) and log the test's `client` in as them;
+    returns the user."""
+
+    def log_in(email="admin@example.org", *, admin=True, password=PASSWORD) -> User:
+        user = make_user(email, admin=admin, password=password)
+        login(forms, user, password)
         return user
 
     return log_in
 
 
 @pytest.fixture
-def admin(login_as):
-    return login_as()
+def admin(login_as, forms) -> Forms:
+    """The test's `client` logged in as an admin; returns its `forms`."""
+    login_as()
+    return forms
+
+
+@pytest.fixture
+def customer(forms):
+    """A customer registered (and so logged in) through the form on the test's `client`;
+    returns their email."""
+    email = "client@example.org"
+    response = forms.post(
+        "/account/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.status_code == 303
+    return email

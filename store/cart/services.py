@@ -9,7 +9,10 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app, g
+from flask import session as visitor_session
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from store.catalog.models import Interval, Product
 from store.extensions import db
@@ -128,6 +131,29 @@ def load_cart(session: MutableMapping, max_quantity: int) -> Cart:
     _drop_conflicting_lines(cart, kept)
     if kept != items:
         write_items(session, kept)
+    return cart
+
+
+def current_cart() -> Cart:
+    """The visitor's cart, loaded once per request."""
+    if "cart" not in g:
+        g.cart = load_cart(visitor_session, current_app.config["CART_MAX_QUANTITY"])
+    return g.cart
+
+
+def cart_for_layout() -> Cart:
+    """The cart every page's header shows: empty (and logged) when the database cannot give
+    it, so that the error page saying the database failed still renders."""
+    try:
+        cart = current_cart()
+        for line in cart.lines:
+            # An error page's rollback expired what the view loaded: read it back here,
+            # where a dead database can be answered, not halfway through the template.
+            if sa.inspect(line.product).expired:
+                db.session.refresh(line.product)
+    except SQLAlchemyError as error:
+        logger.error("cart not shown, the database failed: %s", error.__class__.__name__)
+        return Cart()
     return cart
 
 

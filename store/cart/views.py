@@ -5,7 +5,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,19 +19,6 @@ from store.extensions import db
 from store.urls import safe_next, valid_id
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
-
-
-@bp.before_app_request
-def forget_loaded_cart() -> None:
-    """Load the cart afresh for each request (`g` can outlive one when a context is reused)."""
-    g.pop("cart", None)
-
-
-def current_cart() -> services.Cart:
-    """The visitor's cart, loaded once per request."""
-    if "cart" not in g:
-        g.cart = services.load_cart(session, current_app.config["CART_MAX_QUANTITY"])
-    return g.cart
 
 
 def _back(form) -> str:
@@ -60,7 +46,7 @@ def _apply(form, change) -> object:
         return redirect(_back(form), code=303)
     product = _product_or_404(form.product_id.data)
     try:
-        flash(change(current_cart(), product), "success")
+        flash(change(services.current_cart(), product), "success")
     except services.CartError as error:
         flash(str(error), "error")
     return redirect(_back(form), code=303)
@@ -69,7 +55,8 @@ def _apply(form, change) -> object:
 @bp.get("")
 def view():
     """The full cart page: lines, quantities, totals."""
-    return render_template("cart/view.html")
+    # Loaded here, not only by the layout: a database failure is a 503, not an empty cart.
+    return render_template("cart/view.html", cart=services.current_cart())
 
 
 @bp.post("/add")

@@ -17,8 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from store.cart.services import clear_cart
-from store.cart.views import current_cart
+from store.cart.services import clear_cart, current_cart
 from store.checkout import services
 from store.extensions import db, limiter
 from store.ops.logging import tag_order

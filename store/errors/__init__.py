@@ -2,14 +2,13 @@
 
 import logging
 
-from flask import Flask, current_app, g, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from store.cart.services import Cart
 from store.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -97,7 +96,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def server_error(error):
         db.session.rollback()
-        g.cart = Cart()  # the page must render even when the database is what failed
         return render_error(500)
 
     @app.errorhandler(OperationalError)
@@ -106,6 +104,5 @@ def register(app: Flask) -> None:
         # next request start clean.
         db.session.rollback()
         logger.error("database unavailable: %s", error.orig.__class__.__name__)
-        g.cart = Cart()
         response = render_error(503)
         return response[0], 503, {"Retry-After": "30"}

@@ -1,7 +1,6 @@
 """POST /language: the visitor picks French or English (remembered in the session)."""
 
 from flask import Blueprint, redirect, request, session, url_for
-from flask_babel import refresh
 
 from store.urls import safe_next
 
@@ -9,12 +8,6 @@ bp = Blueprint("i18n", __name__)
 
 #: the interface languages, the default first
 LANGUAGES = ("fr", "en")
-
-
-@bp.before_app_request
-def forget_cached_locale() -> None:
-    """Choose the language afresh for each request (the app context may be reused)."""
-    refresh()
 
 
 def select_locale() -> str:

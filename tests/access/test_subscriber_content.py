@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from store.catalog.models import Billing
 from store.database import utcnow
 from store.subscriptions.models import Subscription, SubscriptionStatus
+from tests.conftest import login
 
 BODY = (
     "Premier paragraphe ouvert à tous.\n\n"
@@ -140,11 +141,8 @@ def test_access_follows_the_subscription(db, client, premium, plan, login_as, fi
     assert ("SECRÈTE" in page_of(client, premium)) is readable
 
 
-def test_the_admin_sets_the_grace_period(db, client, forms, premium, plan, login_as):
-    from store.accounts.services import register_user
-
-    reader = register_user("abonne@example.org", "un mot de passe", is_admin=False)
-    db.session.commit()
+def test_the_admin_sets_the_grace_period(db, client, forms, premium, plan, login_as, make_user):
+    reader = make_user("abonne@example.org")
     subscribe(
         db,
         reader,
@@ -157,7 +155,7 @@ def test_the_admin_sets_the_grace_period(db, client, forms, premium, plan, login
     assert forms.post("/admin/settings", {"grace_period_days": "-1"}).status_code == 400
     forms.post("/admin/settings", {"grace_period_days": "2"})
     forms.post("/account/logout")
-    forms.post("/account/login", {"email": "abonne@example.org", "password": "un mot de passe"})
+    login(forms, reader)
     assert "SECRÈTE" not in page_of(client, premium)
 
 

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from store.accounts.models import User
-from tests.conftest import Forms
+from tests.conftest import PASSWORD, Forms
 
 
 def test_create_admin_reads_the_password_from_the_environment(db, runner, monkeypatch):
@@ -56,7 +56,7 @@ def test_guessing_is_capped_per_account_and_address(app, forms, login_as):
     attacker = "203.0.113.7"
     statuses = [_login(forms, "devinette", attacker) for _ in range(6)]
     assert statuses == [400] * 5 + [429]
-    assert _login(forms, "admin password", attacker) == 429  # no more answers from there
+    assert _login(forms, PASSWORD, attacker) == 429  # no more answers from there
     # Another account from the same address is still allowed (per-IP limit is higher).
     assert _login(forms, "x", attacker, email="autre@example.org") == 400
 
@@ -68,21 +68,21 @@ def test_the_owner_logs_in_from_elsewhere_while_an_attack_runs(app, client, logi
     for _ in range(8):
         _login(attacker, "devinette", "203.0.113.7")
     owner = Forms(app.test_client())
-    assert _login(owner, "admin password", "198.51.100.20") == 303
+    assert _login(owner, PASSWORD, "198.51.100.20") == 303
 
 
 def test_a_distributed_attack_is_capped_but_the_owners_browser_gets_in(app, login_as):
     app.config["LOGIN_LIMIT_PER_ACCOUNT_ALL_ADDRESSES"] = "10 per hour"
     login_as("cible@example.org", admin=False)
     owner = Forms(app.test_client())
-    assert _login(owner, "admin password", "198.51.100.20") == 303  # the owner's usual browser
+    assert _login(owner, PASSWORD, "198.51.100.20") == 303  # the owner's usual browser
     owner.post("/account/logout")
     bots = Forms(app.test_client())
     statuses = [_login(bots, "devinette", f"203.0.113.{n}") for n in range(12)]
     assert statuses == [400] * 10 + [429] * 2  # guesses against the account are capped
     stranger = Forms(app.test_client())  # a browser that never logged in to this account
-    assert _login(stranger, "admin password", "192.0.2.99") == 429
-    assert _login(owner, "admin password", "192.0.2.99") == 303  # known device: not locked out
+    assert _login(stranger, PASSWORD, "192.0.2.99") == 429
+    assert _login(owner, PASSWORD, "192.0.2.99") == 303  # known device: not locked out
 
 
 def test_login_is_rate_limited_per_address(app, forms):

@@ -249,8 +249,9 @@ def test_moderation_in_bulk(db, client, forms, admin, queue, create_article):
         "/admin/comments/moderate",
         {"action": "delete", "ids": [str(queue[2].id)], "status": "spam", "confirmed": "yes"},
     )
+    spam_id = queue[2].id
     db.session.expire_all()
-    assert db.session.get(Comment, queue[2].id) is None
+    assert db.session.get(Comment, spam_id) is None
 
 
 def test_moderation_explains_bad_requests(forms, client, admin, queue):
@@ -261,6 +262,7 @@ def test_moderation_explains_bad_requests(forms, client, admin, queue):
 
 
 def test_one_click_moderation_per_comment(db, client, forms, admin, queue):
+    ids = [comment.id for comment in queue]  # read before the session expires them
     page = client.get("/admin/comments?status=pending&page=1").get_data(as_text=True)
     for comment in queue:
         assert f'action="/admin/comments/{comment.id}/moderate"' in page
@@ -268,7 +270,7 @@ def test_one_click_moderation_per_comment(db, client, forms, admin, queue):
     assert page.count('name="action" value="spam"') == 3
 
     approved = forms.post(
-        f"/admin/comments/{queue[0].id}/moderate",
+        f"/admin/comments/{ids[0]}/moderate",
         {"action": "approve", "status": "pending", "page": "1"},
     )
     assert approved.status_code == 303
@@ -278,29 +280,29 @@ def test_one_click_moderation_per_comment(db, client, forms, admin, queue):
     ).get_data(as_text=True)
 
     spam = forms.post(
-        f"/admin/comments/{queue[1].id}/moderate",
+        f"/admin/comments/{ids[1]}/moderate",
         {"action": "spam", "status": "pending", "page": "2"},
     )
     assert spam.headers["Location"] == "/admin/comments?status=pending&page=2"
     statuses = dict(db.session.execute(sa.select(Comment.id, Comment.status)).all())
-    assert statuses == {queue[0].id: "approved", queue[1].id: "spam", queue[2].id: "pending"}
+    assert statuses == {ids[0]: "approved", ids[1]: "spam", ids[2]: "pending"}
 
     spam_tab = client.get("/admin/comments?status=spam").get_data(as_text=True)
     assert 'name="action" value="spam"' not in spam_tab.split("<table")[1].split("</table>")[0]
     delete = {"action": "delete", "status": "spam"}
-    asked = forms.post(f"/admin/comments/{queue[1].id}/moderate", delete)
+    asked = forms.post(f"/admin/comments/{ids[1]}/moderate", delete)
     assert "Supprimer définitivement le commentaire de Camille ?" in asked.get_data(as_text=True)
-    assert db.session.get(Comment, queue[1].id) is not None
-    deleted = forms.post(f"/admin/comments/{queue[1].id}/moderate", {**delete, "confirmed": "yes"})
+    assert db.session.get(Comment, ids[1]) is not None
+    deleted = forms.post(f"/admin/comments/{ids[1]}/moderate", {**delete, "confirmed": "yes"})
     assert deleted.headers["Location"] == "/admin/comments?status=spam"
     db.session.expire_all()
-    assert db.session.get(Comment, queue[1].id) is None
+    assert db.session.get(Comment, ids[1]) is None
 
-    again = forms.post(f"/admin/comments/{queue[1].id}/moderate", {"action": "approve"})
+    again = forms.post(f"/admin/comments/{ids[1]}/moderate", {"action": "approve"})
     assert again.status_code == 303
     assert "Ce commentaire n’existe plus." in client.get(again.headers["Location"]).get_data(
         as_text=True
     )
-    bad = forms.post(f"/admin/comments/{queue[2].id}/moderate", {"action": "drop", "status": "x"})
+    bad = forms.post(f"/admin/comments/{ids[2]}/moderate", {"action": "drop", "status": "x"})
     assert bad.headers["Location"] == "/admin/comments?status=pending"
-    assert db.session.get(Comment, queue[2].id).status == CommentStatus.PENDING
+    assert db.session.get(Comment, ids[2]).status == CommentStatus.PENDING

@@ -146,8 +146,9 @@ def test_a_product_with_orders_is_never_deleted(db, forms, admin, create_product
 
     unsold = create_product(name="Jamais vendu")
     forms.post(f"/admin/products/{unsold.id}/delete", {"confirmed": "yes"})
+    unsold_id = unsold.id
     db.session.expire_all()
-    assert db.session.get(Product, unsold.id) is None
+    assert db.session.get(Product, unsold_id) is None
 
 
 def test_list_searches_filters_and_paginates(client, admin, create_product):

@@ -5,32 +5,25 @@ Rate limits are on (as in production); each test sets the limits it needs. `PROP
 is off so that a crash is answered with the status the gateway would get, not raised here.
 """
 
-import contextvars
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from werkzeug.security import generate_password_hash
 
-from store.accounts import models as account_models
 from store.accounts import services as account_services
 from store.catalog.models import Billing
 from store.database import utcnow
-from store.extensions import db as _db
 from store.subscriptions.models import Subscription, SubscriptionStatus
-from tests.conftest import Forms
+from tests.conftest import Forms, logged_in
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "access-api.yaml"
 SPEC_URI = "urn:store:access-api"
 OPERATION = ("/api/v1/access", "get")
-
-PASSWORD = "mot de passe sûr"
 
 NEW_KEY = re.compile(r'<code class="access-key" data-testid="new-key">([^<]*)</code>')
 MASKED_KEY = re.compile(r'<code class="access-key">([^<]*)</code>')
@@ -40,32 +33,6 @@ REGENERATE = re.compile(r'action="(/account/keys/\d+/regenerate)"')
 @pytest.fixture
 def app_config():
     return {"RATELIMIT_ENABLED": True, "PROPAGATE_EXCEPTIONS": False}
-
-
-class IsolatedClient(FlaskClient):
-    """Each request in a fresh app context, as in production (see tests/security/conftest.py):
-    nothing the test loaded, nor another browser's user, leaks into the request."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def isolated_requests(app):
-    app.test_client_class = IsolatedClient
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    """One PBKDF2 round: these tests log people in, they do not test hashing."""
-
-    def cheap(password, method=None, salt_length=16):
-        return generate_password_hash(password, "pbkdf2:sha256:1", salt_length)
-
-    for module in (account_models, account_services):
-        if hasattr(module, "generate_password_hash"):
-            monkeypatch.setattr(module, "generate_password_hash", cheap)
-    monkeypatch.setattr(account_services, "_DUMMY_HASH", None, raising=False)
 
 
 # --- the spec ---------------------------------------------------------------------------
@@ -161,17 +128,12 @@ def gateway(app, spec) -> Gateway:
 
 
 @pytest.fixture
-def browser(app, db):
+def browser(app, make_user):
     """A new browser (its own cookies), logged in as `email` (registered if new)."""
 
     def open_as(email: str, *, admin: bool = False) -> Forms:
-        if account_services.find_user_by_email(email) is None:
-            account_services.register_user(email, PASSWORD, is_admin=admin)
-            _db.session.commit()
-        forms = Forms(app.test_client())
-        response = forms.post("/account/login", {"email": email, "password": PASSWORD})
-        assert response.status_code == 303, response.status_code
-        return forms
+        user = account_services.find_user_by_email(email) or make_user(email, admin=admin)
+        return logged_in(app, user)
 
     return open_as
 
@@ -188,7 +150,7 @@ def key_plan(create_product):
 
 
 @pytest.fixture
-def key_holder(db, key_plan):
+def key_holder(db, key_plan, make_user):
     """A customer with a paid-up subscription and its key, set up in the database (no
     checkout): returns a function giving a new (user, subscription, key) each call."""
     from store.access.keys import issue_key
@@ -197,8 +159,7 @@ def key_holder(db, key_plan):
 
     def make(**fields):
         number = next(counter)
-        user = account_services.register_user(f"abonne{number}@example.org", PASSWORD)
-        db.session.flush()
+        user = make_user(f"abonne{number}@example.org")
         subscription = Subscription(
             stripe_subscription_id=f"sub_test_{number}",
             stripe_customer_id=f"cus_test_{number}",

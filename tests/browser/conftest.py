@@ -92,13 +92,9 @@ def screenshot(page, tmp_path_factory):
 
 
 @pytest.fixture
-def login_as_admin(db):
+def login_as_admin(make_user):
     """An admin account the browser test logs in with."""
-    from store.accounts.services import register_user
-
-    user = register_user("patron@example.org", "mot de passe du patron", is_admin=True)
-    db.session.commit()
-    return user
+    return make_user("patron@example.org", admin=True, password="mot de passe du patron")
 
 
 def register(page, email: str) -> None:

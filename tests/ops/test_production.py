@@ -17,6 +17,7 @@ from store import create_app
 from store.articles.models import Comment
 from store.catalog.models import Billing
 from store.config import ConfigurationError
+from tests.security.pages import badge
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the operator's token: /healthz shows what is configured only to it (or to an admin)
@@ -167,6 +168,82 @@ def test_a_database_refusing_a_write_gives_a_clear_page_and_nothing_half_written
     again = forms.post(f"/articles/{article.slug}/comments", data)
     assert again.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 1
+
+
+class Database:
+    """The test's database server, which can go away in the middle of a request."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    @staticmethod
+    def _refuse(*args, **kwargs):
+        raise OperationalError("SELECT …", {}, ConnectionRefusedError("connection refused"))
+
+    def dies(self) -> None:
+        """Every statement fails from now on."""
+        sa.event.listen(self.engine, "before_cursor_execute", self._refuse)
+
+    def comes_back(self) -> None:
+        if sa.event.contains(self.engine, "before_cursor_execute", self._refuse):
+            sa.event.remove(self.engine, "before_cursor_execute", self._refuse)
+
+
+@pytest.fixture
+def database(app, db):
+    server = Database(db.engine)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answered as in production
+    yield server
+    server.comes_back()
+
+
+def test_a_dead_database_gets_the_503_page_and_the_cart_is_back_with_the_database(
+    forms, client, create_product, database, caplog
+):
+    guide = create_product(name="Guide")
+    forms.post("/cart/add", {"product_id": guide.id, "quantity": 2})
+    database.dies()
+    for url in ("/", "/shop", "/cart"):
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503, url
+        assert response.headers["Retry-After"] == "30"
+        assert "La boutique est momentanément indisponible" in page, url
+        assert "Votre panier est intact" in page
+        assert "Traceback" not in page and "OperationalError" not in page
+        assert badge(page) == 0  # the header cannot show the cart, and says nothing wrong
+    assert "cart not shown, the database failed" in caplog.text
+    database.comes_back()
+    assert badge(client.get("/cart").get_data(as_text=True)) == 2
+
+
+@pytest.mark.parametrize(
+    "failure, status, title",
+    [
+        (OperationalError("COMMIT", {}, ConnectionResetError()), 503, "momentanément indisponible"),
+        (RuntimeError("a bug"), 500, "Un problème est survenu de notre côté"),
+    ],
+)
+def test_a_database_dying_after_the_cart_was_read_still_gets_the_error_page(
+    app, forms, client, create_product, database, failure, status, title
+):
+    from store.cart.services import current_cart
+
+    @app.get("/reads-the-cart-then-fails")
+    def reads_the_cart_then_fails():
+        assert current_cart().count == 2
+        database.dies()
+        raise failure
+
+    forms.post("/cart/add", {"product_id": create_product(name="Guide").id, "quantity": 2})
+    response = client.get("/reads-the-cart-then-fails")
+    page = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert title in page and "Votre panier est intact" in page
+    assert "Traceback" not in page
+    assert badge(page) == 0
+    database.comes_back()
+    assert badge(client.get("/cart").get_data(as_text=True)) == 2
 
 
 def test_registration_is_rate_limited(app, forms):

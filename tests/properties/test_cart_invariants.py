@@ -15,8 +15,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from store.catalog.models import Billing, Product
+from tests.conftest import visitor
 from tests.properties.strategies import FAST, text
-from tests.security.conftest import visitor
 from tests.security.pages import badge
 
 CATALOGUE = {

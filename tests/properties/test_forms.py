@@ -13,6 +13,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from store.articles.models import Comment, CommentStatus
+from tests.conftest import PASSWORD, visitor
 from tests.properties.strategies import (
     FAST,
     SPECIAL_STRINGS,
@@ -23,7 +24,6 @@ from tests.properties.strategies import (
     text,
     value,
 )
-from tests.security.conftest import PASSWORD, logged_in, visitor
 
 PRODUCT = "@product"  # replaced by the id of a product the test created
 NUMBERS = itertools.count()
@@ -55,11 +55,6 @@ def fill(data: dict, **values) -> dict:
 @pytest.fixture
 def article(create_article):
     return create_article()
-
-
-@pytest.fixture
-def admin(app, make_user):
-    return logged_in(app, make_user("admin@example.org", admin=True))
 
 
 @FAST
@@ -103,11 +98,6 @@ def test_registration_answers_any_input(app, data, query):
         data["email"] = f"nouveau{next(NUMBERS)}@example.org"
     response = visitor(app).post("/account/register", data, query_string=query)
     answered(response, data, (303, 400))
-
-
-@pytest.fixture
-def customer(make_user):
-    return make_user("client@example.org")
 
 
 @FAST

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from store.articles.models import Comment
-from tests.security.conftest import visitor
+from tests.conftest import visitor
 
 #: addresses the URL parser itself refuses (a bracketed host left open or holding no IPv6
 #: address, a port that is no number from 0 to 65535), or that name no host

@@ -17,7 +17,7 @@ from store.catalog.models import Billing
 from store.extensions import csrf
 from store.payments.models import WebhookEvent
 from store.subscriptions.models import Subscription
-from tests.security.conftest import PASSWORD, logged_in, visitor
+from tests.conftest import PASSWORD, logged_in, visitor
 from tests.security.test_idor import checkout
 
 WEBHOOK = "/stripe/webhook"

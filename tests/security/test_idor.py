@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from store.catalog.models import Billing
 from store.orders.models import Order, OrderStatus
 from store.payments.models import Customer
-from tests.security.conftest import logged_in
+from tests.conftest import logged_in
 
 
 def checkout(browser, product, payments) -> str:

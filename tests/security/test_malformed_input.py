@@ -5,7 +5,7 @@ Each case is one request a visitor could type; `ok` lists the answers that make 
 
 import pytest
 
-from tests.security.conftest import logged_in, visitor
+from tests.conftest import logged_in, visitor
 
 HUGE = "99999999999999999999"  # beyond any database integer
 BEYOND_INT4 = "2147483648"  # beyond PostgreSQL's INTEGER columns

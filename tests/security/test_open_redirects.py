@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import pytest
 
-from tests.security.conftest import PASSWORD, visitor
+from tests.conftest import PASSWORD, visitor
 
 HOSTILE_TARGETS = [
     "https://evil.example/",

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.security.conftest import logged_in, visitor
+from tests.conftest import logged_in, visitor
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

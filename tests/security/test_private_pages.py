@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from store.catalog.models import Product
 from store.orders.models import Order
-from tests.security.conftest import PASSWORD, logged_in, visitor
+from tests.conftest import PASSWORD, logged_in, visitor
 
 ARTICLE = "/articles/differend-openai-elon-musk-blague-proces"
 #: what an anonymous visitor with an empty cart reads; any cache may keep these

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from store.articles.models import Article
 from store.catalog.models import Product
-from tests.security.conftest import logged_in, visitor
+from tests.conftest import logged_in, visitor
 
 THREE_MB = "x" * (3 * 1024 * 1024)
 

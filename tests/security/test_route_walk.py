@@ -23,7 +23,7 @@ import pytest
 from flask import got_request_exception
 from werkzeug.routing import Rule
 
-from tests.security.conftest import logged_in
+from tests.conftest import logged_in
 from tests.security.test_csrf import Site
 from tests.security.test_search_input import query_parameters
 

@@ -17,7 +17,6 @@ from werkzeug.routing import FloatConverter, IntegerConverter
 from store.catalog.models import Product
 from store.database import utcnow
 from store.orders.models import Order, OrderStatus
-from tests.security.conftest import logged_in
 
 HOSTILE_TERMS = [
     "' OR 1=1 --",
@@ -97,11 +96,6 @@ def catalogue(db, create_product, create_article):
         db.session.commit()
         ids["orders"][email] = order.id
     return ids
-
-
-@pytest.fixture
-def admin(app, make_user):
-    return logged_in(app, make_user("admin@example.org", admin=True))
 
 
 def count(db, model) -> int:

@@ -8,7 +8,7 @@ import pytest
 from flask_login.utils import encode_cookie
 from itsdangerous import URLSafeTimedSerializer
 
-from tests.security.conftest import logged_in, visitor
+from tests.conftest import logged_in, visitor
 from tests.security.pages import badge
 
 

@@ -5,7 +5,7 @@ device; the CSRF token is renewed at login; a damaged remember-me cookie is no c
 import sqlalchemy as sa
 
 from store.accounts.models import User
-from tests.security.conftest import PASSWORD, logged_in, visitor
+from tests.conftest import PASSWORD, logged_in, visitor
 
 
 def cookie(browser, name: str) -> str | None:

@@ -10,13 +10,12 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 
 from store.articles.models import Article, Comment
 from store.catalog.models import Product
 from store.orders.models import Order, OrderStatus
-from tests.security.conftest import logged_in, visitor
+from tests.conftest import visitor
 from tests.security.pages import injected_markup, parse, shows
 
 PAYLOADS = [
@@ -90,11 +89,6 @@ def get_ok(browser, url) -> str:
     response = browser.client.get(url)
     assert response.status_code == 200, url
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def admin(app, make_user):
-    return logged_in(app, make_user("admin@example.org", admin=True))
 
 
 def test_the_checker_spots_injected_markup():
