@@ -2,13 +2,23 @@
 
 import logging
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from store.access import services as access
 from store.articles import services
-from store.articles.forms import CommentForm
+from store.articles.forms import AccountCommentForm, CommentForm
 from store.articles.models import Article
 from store.catalog.services import active_products, headline_offer
 from store.extensions import db, limiter
@@ -21,6 +31,8 @@ bp = Blueprint("articles", __name__)
 
 #: offers shown on the front page (the shop lists them all)
 FRONT_PAGE_OFFERS = 6
+#: flash category of "your comment awaits moderation", shown at the comment form, not at the top
+COMMENT_POSTED = "comment-posted"
 
 
 @bp.get("/")
@@ -49,7 +61,27 @@ def _published_or_404(slug: str):
     return article
 
 
-def _render_article(article, form, status=200):
+def _comment_form() -> CommentForm:
+    # A logged-in customer is not asked who they are: the account says it.
+    return AccountCommentForm() if current_user.is_authenticated else CommentForm()
+
+
+def _take_comment_confirmation() -> str | None:
+    """Take "your comment awaits moderation" out of the flashed messages, to show it at the form."""
+    # Flask keeps the pending messages in the session until the layout reads them; this one is
+    # shown next to the form, where the reader is after posting, instead of at the top.
+    flashes = session.get("_flashes") or []
+    confirmations = [message for category, message in flashes if category == COMMENT_POSTED]
+    if confirmations:
+        others = [entry for entry in flashes if entry[0] != COMMENT_POSTED]
+        if others:
+            session["_flashes"] = others
+        else:
+            session.pop("_flashes")
+    return confirmations[-1] if confirmations else None
+
+
+def _render_article(article, form, status=200, comment_posted=None):
     readable = access.can_read(current_user, article)
     # A reader without access gets the opening only: the rest never reaches the page.
     body = article.body if readable else access.teaser(article.body)
@@ -66,6 +98,12 @@ def _render_article(article, form, status=200):
             body_html=services.render_markdown(body),
             comments=services.approved_comments(article, page_number(request.args.get("comments"))),
             form=form,
+            comment_posted=comment_posted,
+            signature=(
+                services.account_signature(current_user.email)
+                if current_user.is_authenticated
+                else None
+            ),
         ),
         status,
     )
@@ -90,7 +128,7 @@ def category(slug: str):
 def detail(slug: str):
     """One article with its offer block, approved comments and the reply form."""
     article = _published_or_404(slug)
-    return _render_article(article, CommentForm())
+    return _render_article(article, _comment_form(), comment_posted=_take_comment_confirmation())
 
 
 @bp.post("/articles/<slug>/comments")
@@ -98,23 +136,27 @@ def detail(slug: str):
 def comment(slug: str):
     """Take a reader's comment; it is held for moderation."""
     article = _published_or_404(slug)
-    form = CommentForm()
+    form = _comment_form()
     if not form.validate():
         return _render_article(article, form, status=400)
     if form.nickname.data:
         # A bot filled the hidden field: answer as usual so it learns nothing, store nothing.
         logger.info("honeypot comment dropped on %s", article.slug)
     else:
+        if current_user.is_authenticated:
+            # Whatever name or email the request carries, a customer signs with their account.
+            name = services.account_signature(current_user.email)
+            email = current_user.email
+        else:
+            name, email = form.name.data, form.email.data
         services.submit_comment(
-            article,
-            name=form.name.data,
-            email=form.email.data,
-            website=form.website.data or "",
-            body=form.body.data,
+            article, name=name, email=email, website=form.website.data or "", body=form.body.data
         )
         db.session.commit()
     flash(
         _("Thank you! Your comment is awaiting moderation and will appear once approved."),
-        "success",
+        COMMENT_POSTED,
     )
-    return redirect(url_for("articles.detail", slug=article.slug, _anchor="respond"), code=303)
+    return redirect(
+        url_for("articles.detail", slug=article.slug, _anchor="comment-posted"), code=303
+    )
