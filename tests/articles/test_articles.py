@@ -264,3 +264,11 @@ def test_a_logged_in_customer_s_refused_comment_keeps_the_text(
     assert "Un avis.</textarea>" in form
     assert "Indiquez votre nom." not in form
     assert db.session.scalar(db.select(db.func.count(Comment.id))) == 0
+
+
+def test_the_offer_of_a_refused_comment_s_page_still_leads_back_to_the_article(forms, article):
+    page = forms.post(f"/articles/{article.slug}/comments", comment_data(name="")).get_data(
+        as_text=True
+    )
+    offer = page.split('class="offer"')[1].split("</aside>")[0]
+    assert f'name="next" value="/articles/{article.slug}#offer"' in offer
