@@ -115,7 +115,7 @@ def account_signature(email: str) -> str:
     """The name a logged-in customer's comments are signed with."""
     # Accounts have no display name: the part of the address before the @ stands in for one,
     # so the address itself is never published.
-    return email.rpartition("@")[0][:80] or email[:80]
+    return email.rpartition("@")[0][:80]
 
 
 def neighbours(article: Article) -> tuple[Article | None, Article | None]:
