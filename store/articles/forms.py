@@ -23,6 +23,8 @@ def http_url(form, field) -> None:
 
 
 class CommentForm(FlaskForm):
+    """A visitor's comment: they say who they are."""
+
     body = TextAreaField(
         _l("Comment"),
         validators=[
@@ -44,3 +46,10 @@ class CommentForm(FlaskForm):
     )
     #: honeypot: hidden from people, filled in by simple bots
     nickname = StringField(_l("Leave this field empty"))
+
+
+class AccountCommentForm(CommentForm):
+    """A logged-in customer's comment: the account gives the email; the name they sign with is
+    theirs to choose (an address is never published, not even its first half)."""
+
+    email = None

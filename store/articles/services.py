@@ -111,6 +111,17 @@ def submit_comment(article: Article, *, name: str, email: str, website: str, bod
     return comment
 
 
+def last_signature(email: str) -> str:
+    """The name this address signed its latest comment with ("" if none), to fill the form."""
+    name = db.session.scalar(
+        sa.select(Comment.author_name)
+        .where(Comment.author_email == email)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(1)
+    )
+    return name or ""
+
+
 def neighbours(article: Article) -> tuple[Article | None, Article | None]:
     """The published articles just before and just after this one."""
     previous = db.session.scalar(

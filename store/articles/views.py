@@ -2,13 +2,22 @@
 
 import logging
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from store.access import services as access
 from store.articles import services
-from store.articles.forms import CommentForm
+from store.articles.forms import AccountCommentForm, CommentForm
 from store.articles.models import Article
 from store.catalog.services import active_products, banner_offer
 from store.extensions import db, limiter
@@ -21,6 +30,8 @@ bp = Blueprint("articles", __name__)
 
 #: offers shown on the front page (the shop lists them all)
 FRONT_PAGE_OFFERS = 6
+#: flash category of "your comment awaits moderation", shown at the comment form, not at the top
+COMMENT_POSTED = "comment-posted"
 
 
 @bp.get("/")
@@ -47,6 +58,16 @@ def _published_or_404(slug: str):
     if article is None:
         abort(404, description="This article does not exist or is not published.")
     return article
+
+
+def _comment_form() -> CommentForm:
+    """The reply form; a logged-in customer gives no email and finds their last name filled in."""
+    if not current_user.is_authenticated:
+        return CommentForm()
+    form = AccountCommentForm()
+    if request.method == "GET":
+        form.name.data = services.last_signature(current_user.email)
+    return form
 
 
 def _render_article(article, form, status=200):
@@ -90,7 +111,7 @@ def category(slug: str):
 def detail(slug: str):
     """One article with its offer block, approved comments and the reply form."""
     article = _published_or_404(slug)
-    return _render_article(article, CommentForm())
+    return _render_article(article, _comment_form())
 
 
 @bp.post("/articles/<slug>/comments")
@@ -98,23 +119,27 @@ def detail(slug: str):
 def comment(slug: str):
     """Take a reader's comment; it is held for moderation."""
     article = _published_or_404(slug)
-    form = CommentForm()
+    form = _comment_form()
     if not form.validate():
         return _render_article(article, form, status=400)
     if form.nickname.data:
         # A bot filled the hidden field: answer as usual so it learns nothing, store nothing.
         logger.info("honeypot comment dropped on %s", article.slug)
     else:
+        # Whatever email the request carries, a customer's comment is tied to their account.
+        email = current_user.email if current_user.is_authenticated else form.email.data
         services.submit_comment(
             article,
             name=form.name.data,
-            email=form.email.data,
+            email=email,
             website=form.website.data or "",
             body=form.body.data,
         )
         db.session.commit()
     flash(
         _("Thank you! Your comment is awaiting moderation and will appear once approved."),
-        "success",
+        COMMENT_POSTED,
     )
-    return redirect(url_for("articles.detail", slug=article.slug, _anchor="respond"), code=303)
+    return redirect(
+        url_for("articles.detail", slug=article.slug, _anchor="comment-posted"), code=303
+    )

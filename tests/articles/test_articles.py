@@ -181,6 +181,10 @@ def test_invalid_comments_are_refused_and_keep_what_was_typed(
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page
+    form = page.split('id="respond"')[1]
+    assert 'role="alert">Votre commentaire n’a pas été publié' in form
+    assert message in form  # next to the field, where the browser lands (#respond)
+    assert f'action="/articles/{article.slug}/comments#respond"' in page
     if overrides.get("name") != "":
         assert 'value="Camille"' in page
     assert db.session.scalar(db.select(db.func.count(Comment.id))) == 0
@@ -188,3 +192,90 @@ def test_invalid_comments_are_refused_and_keep_what_was_typed(
 
 def test_commenting_on_a_missing_article_is_a_404(forms):
     assert forms.post("/articles/nope/comments", comment_data()).status_code == 404
+
+
+MODERATION_NOTICE = "Merci ! Votre commentaire est en attente de modération"
+
+
+def respond_block(page: str) -> str:
+    """The "Leave a Reply" part of an article page: the notice after a post, and the form."""
+    return page.split('<div id="respond"')[1].split("</form>")[0]
+
+
+def test_the_moderation_notice_waits_at_the_form_not_at_the_top(forms, client, article):
+    response = forms.post(f"/articles/{article.slug}/comments", comment_data())
+    assert response.headers["Location"] == f"/articles/{article.slug}#comment-posted"
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.count(MODERATION_NOTICE) == 1
+    assert 'id="comment-posted" class="comment-posted" role="status"' in respond_block(page)
+    assert MODERATION_NOTICE in respond_block(page)
+    assert 'class="flashes"' not in page
+
+    again = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert MODERATION_NOTICE not in again  # it answered one post
+
+
+def test_other_messages_stay_at_the_top_next_to_the_moderation_notice(forms, client, article):
+    forms.post(f"/articles/{article.slug}/comments", comment_data())
+    forms.post("/cart/add", {"product_id": article.offer.id, "next": f"/articles/{article.slug}"})
+
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    top = page.split('class="flashes"')[1].split("</div>")[0]
+    assert "a été ajouté à votre panier" in top and MODERATION_NOTICE not in top
+    assert MODERATION_NOTICE in respond_block(page)
+
+
+@pytest.mark.parametrize("app_config", [{"PAGE_CACHE_SECONDS": 60}])
+def test_the_moderation_notice_shows_even_when_the_article_page_was_cached(forms, client, article):
+    assert MODERATION_NOTICE not in client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    forms.post(f"/articles/{article.slug}/comments", comment_data())
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert MODERATION_NOTICE in respond_block(page)
+
+
+def test_a_logged_in_customer_is_not_asked_for_email_and_finds_their_name(
+    db, forms, client, article, login_as
+):
+    login_as("camille.martin@example.org", admin=False)
+    form = respond_block(client.get(f"/articles/{article.slug}").get_data(as_text=True))
+    assert "Commenter en tant que camille.martin@example.org." in form
+    assert 'name="email"' not in form
+    assert 'name="body"' in form
+    # the first time, nothing of the address is offered as a name
+    assert 'name="name" required type="text" value=""' in form
+
+    forged = comment_data(name="Camille M.", email="patron@example.org")
+    response = forms.post(f"/articles/{article.slug}/comments", forged)
+    assert response.headers["Location"] == f"/articles/{article.slug}#comment-posted"
+    comment = db.session.scalar(db.select(Comment))
+    assert comment.author_name == "Camille M."
+    assert comment.author_email == "camille.martin@example.org"
+    assert comment.body == "Merci pour cet article."
+
+    again = respond_block(client.get(f"/articles/{article.slug}").get_data(as_text=True))
+    assert 'name="name" required type="text" value="Camille M."' in again
+
+
+def test_a_logged_in_customer_s_refused_comment_keeps_the_text(
+    db, forms, client, article, login_as
+):
+    login_as("camille@example.org", admin=False)
+    response = forms.post(
+        f"/articles/{article.slug}/comments",
+        {"body": "Un avis.", "website": "javascript:alert(1)"},
+    )
+    assert response.status_code == 400
+    form = respond_block(response.get_data(as_text=True))
+    assert "commençant par http:// ou https://" in form
+    assert "Un avis.</textarea>" in form
+    assert "Indiquez votre adresse e-mail." not in form
+    assert db.session.scalar(db.select(db.func.count(Comment.id))) == 0
+
+
+def test_the_offer_of_a_refused_comment_s_page_still_leads_back_to_the_article(forms, article):
+    page = forms.post(f"/articles/{article.slug}/comments", comment_data(name="")).get_data(
+        as_text=True
+    )
+    offer = page.split('class="offer"')[1].split("</aside>")[0]
+    assert f'name="next" value="/articles/{article.slug}#offer"' in offer

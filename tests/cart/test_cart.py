@@ -187,3 +187,34 @@ def test_next_only_redirects_inside_the_site(forms, guide):
         response = forms.post("/cart/add", {"product_id": guide.id, "next": target})
         assert response.status_code == 303
         assert response.headers["Location"] == "/cart", target
+
+
+def test_adding_the_offer_of_an_article_comes_back_to_the_offer(
+    forms, client, create_article, monthly
+):
+    article = create_article(offer=monthly)
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    offer = page.split('<aside class="offer" id="offer"')[1].split("</aside>")[0]
+    assert f'name="next" value="/articles/{article.slug}#offer"' in offer
+    assert "Dans votre panier" not in offer
+
+    response = forms.post(
+        "/cart/add", {"product_id": monthly.id, "next": f"/articles/{article.slug}#offer"}
+    )
+    assert response.headers["Location"] == f"/articles/{article.slug}#offer"
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    offer = page.split('<aside class="offer" id="offer"')[1].split("</aside>")[0]
+    assert "Dans votre panier" in offer and 'href="/cart"' in offer
+
+
+def test_adding_from_the_shop_comes_back_to_the_product_s_card(forms, client, monthly, guide):
+    page = client.get("/shop").get_data(as_text=True)
+    card = page.split('id="product-acces-gpt-4"')[1].split("</article>")[0]
+    assert 'name="next" value="/shop#product-acces-gpt-4"' in card
+
+    forms.post("/cart/add", {"product_id": monthly.id, "next": "/shop#product-acces-gpt-4"})
+    page = client.get("/shop").get_data(as_text=True)
+    card = page.split('id="product-acces-gpt-4"')[1].split("</article>")[0]
+    assert "Dans votre panier" in card
+    other = page.split(f'id="product-{guide.slug}"')[1].split("</article>")[0]
+    assert "Dans votre panier" not in other

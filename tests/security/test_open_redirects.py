@@ -38,6 +38,11 @@ HOSTILE_TARGETS = [
     "/" + "a" * 10_000,
     "https://evil.example/" + "a" * 10_000,
     "//" + "evil." * 2_000 + "example",
+    # a fragment (as the article's offer carries: /article#offer) opens no way out
+    "//evil.example/#offer",
+    "https://evil.example/#offer",
+    "/\\evil.example#offer",
+    "#//evil.example",
 ]
 
 
@@ -143,6 +148,8 @@ def test_a_safe_next_is_followed_so_the_checks_above_can_fail(app, guide):
     browser = visitor(app)
     response = browser.post("/cart/add", {"product_id": guide.id, "next": "/shop/x?y=1"})
     assert response.headers["Location"] == "/shop/x?y=1"
+    response = browser.post("/cart/add", {"product_id": guide.id, "next": "/articles/x#offer"})
+    assert response.headers["Location"] == "/articles/x#offer"  # back to the offer
 
 
 def test_the_admin_login_detour_comes_back_to_the_admin_page(app, make_user):

@@ -101,9 +101,16 @@ def test_the_checker_spots_injected_markup():
         '<meta http-equiv="refresh" content="0">',
         '<script type="application/ld+json">{"name": "</script><script>alert(1)</script>',
         '<script type="application/ld+json">{"a": 1}<!--</script>',
+        '<script src="//evil.example/static/js/x.js?v=1" defer></script>',
+        '<script src="/static/js/side-cart.js?v=1" defer>alert(1)</script>',
+        '<script src="/static/js/side-cart.js?v=1" defer onload="alert(1)"></script>',
+        '<script src="/cart?x=/static/js/a.js?v=1" defer></script>',
     ):
         assert injected_markup(page), page
     assert injected_markup('<script type="application/ld+json">{"a": "<b>"}</script>') == []
+    assert (
+        injected_markup('<script src="/static/js/side-cart.js?v=a9f4e4b26f" defer></script>') == []
+    )
     assert shows("<p>&lt;script&gt;</p>", "<script>")
     assert not shows("<p>autre</p>", "<script>")
 
