@@ -2,7 +2,8 @@
 
 from decimal import Decimal
 
-from flask_babel import format_currency, gettext
+from babel.numbers import get_currency_symbol
+from flask_babel import format_currency, get_locale, gettext
 
 from store.catalog.models import Billing
 
@@ -10,6 +11,11 @@ from store.catalog.models import Billing
 def format_money(cents: int, currency: str = "EUR") -> str:
     """Format minor units for the active locale: 700 → "7,00 €" in French."""
     return format_currency(Decimal(cents).scaleb(-2), currency)
+
+
+def currency_symbol(currency: str) -> str:
+    """The currency's sign as the locale writes it next to prices: "€", "$US" in French."""
+    return get_currency_symbol(currency, locale=get_locale() or "fr")
 
 
 def format_price(product) -> str:

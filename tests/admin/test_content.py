@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from store.articles.models import Article, Comment, CommentStatus
-from store.articles.services import render_markdown
 from store.database import utcnow
+from store.markdown import render_markdown
 
 
 def article_data(**overrides):

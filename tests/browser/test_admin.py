@@ -38,3 +38,23 @@ def test_create_then_archive_a_product(page, live_server, login_as_admin, screen
     page.goto("/shop")
     expect(page.locator("main")).not_to_contain_text("Accès à Claude")
     expect(page.locator("main")).to_contain_text("Accès à GPT 4")
+
+
+def test_the_price_label_follows_the_currency(page, live_server, login_as_admin):
+    page.goto("/account/login?next=/admin/products/new")
+    page.get_by_label("E-mail").fill("patron@example.org")
+    page.get_by_label("Mot de passe").fill("mot de passe du patron")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("h1")).to_have_text("Nouveau produit")
+    expect(page.locator("label[for=price]")).to_have_text("Prix (€)")
+
+    page.get_by_label("Devise").select_option("USD")
+    expect(page.locator("label[for=price]")).to_have_text("Prix ($US)")
+    page.get_by_label("Nom", exact=True).fill("GPT 4 Access")
+    page.get_by_label("Prix ($US)").fill("9,99")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".flash-success")).to_contain_text("Produit « GPT 4 Access » créé.")
+    # the saved product's page says it server-side, and follows a change back
+    expect(page.locator("label[for=price]")).to_have_text("Prix ($US)")
+    page.get_by_label("Devise").select_option("EUR")
+    expect(page.locator("label[for=price]")).to_have_text("Prix (€)")

@@ -20,6 +20,8 @@ URL_ATTRIBUTES = {
     "ping",
 }
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "livescript:", "data:text/html")
+#: the site's own scripts: an empty element loading a file of static/js/ by its versioned URL
+OWN_SCRIPT = re.compile(r"/static/js/[a-z][a-z-]*\.js\?v=[0-9a-f]{12}")
 _CONTROL_AND_SPACE = "".join(chr(code) for code in range(0x21))
 
 
@@ -79,13 +81,24 @@ def is_json_data_block(attrs, content: str) -> bool:
     return True
 
 
+def is_own_script(attrs, content: str) -> bool:
+    """A <script src="/static/js/….js?v=…" defer></script> the templates write: the site's own
+    code, which a payload could only load, not change."""
+    attributes = dict(attrs)
+    return (
+        content == ""
+        and set(attributes) == {"src", "defer"}
+        and OWN_SCRIPT.fullmatch(attributes["src"] or "") is not None
+    )
+
+
 def injected_markup(page: str) -> list[str]:
     """Every element or attribute in `page` that could run a script, described."""
     parsed = parse(page)
     found = [
         f"<script {attrs}>{content[:80]}"
         for attrs, content in parsed.scripts
-        if not is_json_data_block(attrs, content)
+        if not is_json_data_block(attrs, content) and not is_own_script(attrs, content)
     ]
     for tag, attrs in parsed.elements:
         if tag in ACTIVE_ELEMENTS - {"script"}:

@@ -107,9 +107,15 @@ def test_the_checker_spots_injected_markup():
         '<meta http-equiv="refresh" content="0">',
         '<script type="application/ld+json">{"name": "</script><script>alert(1)</script>',
         '<script type="application/ld+json">{"a": 1}<!--</script>',
+        '<script src="https://evil.example/x.js" defer></script>',
+        '<script src="/static/js/product-form.js?v=e3159c7ad4cf" defer>alert(1)</script>',
+        '<script src="/static/js/product-form.js?v=e3159c7ad4cf" defer onload="x()"></script>',
+        '<script src="/static/js/../../upload.js?v=e3159c7ad4cf" defer></script>',
     ):
         assert injected_markup(page), page
     assert injected_markup('<script type="application/ld+json">{"a": "<b>"}</script>') == []
+    own = '<script src="/static/js/product-form.js?v=e3159c7ad4cf" defer></script>'
+    assert injected_markup(own) == []
     assert shows("<p>&lt;script&gt;</p>", "<script>")
     assert not shows("<p>autre</p>", "<script>")
 
