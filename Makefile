@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 # A local run: a development SECRET_KEY is generated into instance/, cookies work over http.
+# The same setting is written into .env, so that `.venv/bin/flask --app app …` typed by hand
+# (create-admin, sync-stripe, db migrate…) runs in development too.
 FLASK := STORE_ENV=$${STORE_ENV:-development} $(BIN)/flask --app app
 
 .PHONY: run test install install-test translations lint seed clean
@@ -30,13 +32,25 @@ install-test: $(VENV)/.installed-test
 translations: install
 	$(BIN)/pybabel compile --use-fuzzy -d store/translations -f 2>&1 | grep -v '^compiling' || true
 
-run: install translations
+run: install translations .env
+	@grep -Eqs '^[^#]*STORE_ENV.*development' .env || echo \
+		'Note: .env does not set STORE_ENV=development: `.venv/bin/flask` typed by hand runs as production.'
 	$(FLASK) db upgrade
 	$(FLASK) store seed
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-seed: install
+seed: install .env
 	$(FLASK) store seed
+
+# Written once, when there is no .env yet: a .env of your own is never touched. It is not in
+# git, so a clone deployed to production never has it.
+.env:
+	@printf '%s\n' \
+		'# Local development settings, written by `make run` (it never overwrites this file).' \
+		'# STORE_ENV=development generates a SECRET_KEY into instance/ and lets cookies travel' \
+		'# over plain http: never use it in production (README.md, "Production").' \
+		'STORE_ENV=development' > $@
+	@echo 'Wrote .env (STORE_ENV=development) for the `.venv/bin/flask --app app` commands.'
 
 lint: install-test
 	$(BIN)/ruff check .

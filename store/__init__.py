@@ -260,6 +260,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
     from store.cart.services import cart_for_layout
     from store.downloads.services import format_file_size
+    from store.markdown import render_markdown
     from store.money import format_money, format_price
     from store.payments.gateway import is_configured
     from store.urls import page_number
@@ -269,6 +270,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(lambda value, fmt="long": format_datetime(value, fmt), "datetime")
     app.add_template_filter(lambda value: format_datetime(value, "d MMMM y"), "date")
     app.add_template_filter(format_file_size, "filesize")
+    app.add_template_filter(render_markdown, "markdown")
 
     static_folder = app.static_folder or ""
 

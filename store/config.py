@@ -54,9 +54,10 @@ def _http_url(name: str) -> str:
 def from_environment(instance_path: str, *, generate_secret: bool = True) -> dict:
     """Build the configuration mapping from environment variables.
 
-    `STORE_ENV=development` (what `make run` sets) generates a `SECRET_KEY` into the instance
-    folder when none is given and allows cookies over plain http; any other environment is
-    production, where a real `SECRET_KEY` is required and cookies are `Secure`.
+    `STORE_ENV=development` (what `make run` sets, and writes into `.env`) generates a
+    `SECRET_KEY` into the instance folder when none is given and allows cookies over plain
+    http; any other environment is production, where a real `SECRET_KEY` is required and
+    cookies are `Secure`.
     """
     development = os.environ.get("STORE_ENV", "production") == "development"
     secret_key = os.environ.get("SECRET_KEY")
@@ -186,7 +187,7 @@ def check_production_ready(config: dict) -> None:
             "SECRET_KEY must be set to a random value of at least "
             f"{MIN_SECRET_LENGTH} characters in production, e.g. "
             '`export SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))")`. '
-            "For a local run use `make run`, which sets STORE_ENV=development."
+            "For a local run use `make run`, which writes STORE_ENV=development into .env."
         )
     public_url = urlsplit(config.get("PUBLIC_URL") or "")
     if public_url.scheme not in ("http", "https") or not public_url.hostname or public_url.query:

@@ -6,7 +6,8 @@ goes through here; nothing else divides cents by hand.
 
 from decimal import Decimal
 
-from flask_babel import format_currency, format_decimal
+from babel.numbers import get_currency_symbol
+from flask_babel import format_currency, format_decimal, get_locale
 
 from store.catalog.models import Interval
 
@@ -21,6 +22,11 @@ def format_money(cents: int, currency: str = "EUR", interval: Interval | None = 
     700 → "7,00 €", and with Interval.MONTH → "7,00 € / mois" in French."""
     amount = format_currency(major_units(cents), currency)
     return f"{amount} {interval.label}" if interval else amount
+
+
+def currency_symbol(currency: str) -> str:
+    """The currency's sign as the locale writes it next to prices: "€", "$US" in French."""
+    return get_currency_symbol(currency, locale=get_locale() or "fr")
 
 
 def format_price(product) -> str:

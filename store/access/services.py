@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from store.articles.models import Article
-from store.articles.services import MARKDOWN, is_published
+from store.articles.services import is_published
 from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
+from store.markdown import MARKDOWN
 from store.orders.models import Order, OrderLine, OrderStatus
 from store.settings.services import grace_period_days
 from store.subscriptions.models import Subscription, SubscriptionStatus

@@ -1,9 +1,11 @@
 """Back-office forms. They validate input; the views call the services to save."""
 
+import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -32,12 +34,15 @@ from store.admin.services import PriceError, parse_price
 from store.catalog.models import Billing
 from store.downloads.services import UploadError, check_upload, format_file_size
 from store.forms import strip
+from store.money import currency_symbol
 
 SLUG = Regexp(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     message=_l("Use lower-case letters, digits and hyphens only (e.g. acces-gpt-4)."),
 )
 PARIS = ZoneInfo("Europe/Paris")
+#: the currencies a product may be priced in (the first is the default)
+CURRENCIES = ("EUR", "USD", "GBP", "CHF")
 
 
 class ProductForm(FlaskForm):
@@ -55,7 +60,14 @@ class ProductForm(FlaskForm):
     short_description = StringField(
         _l("Short description"), filters=[strip], validators=[Length(max=300)]
     )
-    description = TextAreaField(_l("Long description"), validators=[Length(max=10_000)])
+    description = TextAreaField(
+        _l("Long description"),
+        description=_l(
+            "Markdown, as in articles: **bold**, *italics*, lists, links; "
+            "a blank line starts a new paragraph."
+        ),
+        validators=[Length(max=10_000)],
+    )
     headline = StringField(
         _l("Sales headline"),
         filters=[strip],
@@ -63,13 +75,13 @@ class ProductForm(FlaskForm):
         validators=[Length(max=200)],
     )
     price = StringField(
-        _l("Price (€)"),
+        _l("Price"),  # with the currency's sign, set in __init__
         filters=[strip],
         description=_l("As you would write it: 7 or 7,00"),
         validators=[DataRequired(_l("Enter a price."))],
     )
     currency = SelectField(
-        _l("Currency"), choices=[SelectChoice(code, code) for code in ("EUR", "USD", "GBP", "CHF")]
+        _l("Currency"), choices=[SelectChoice(code, code) for code in CURRENCIES]
     )
     billing = SelectField(
         _l("Billing"),
@@ -93,6 +105,19 @@ class ProductForm(FlaskForm):
         description=_l("Buyers download it from their account. Uploading replaces the file."),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The price is typed in the product's currency, so its label names it; the select
+        # carries every label, for static/js/product-form.js to follow a change at once.
+        labels = {
+            code: _("Price (%(currency)s)", currency=currency_symbol(code)) for code in CURRENCIES
+        }
+        self.price.label.text = labels.get(self.currency.data or "", labels[CURRENCIES[0]])
+        self.currency.render_kw = {
+            "data-price-labels": json.dumps(labels, ensure_ascii=False),
+            "data-price-input": self.price.id,
+        }
+
     def validate_file(self, field) -> None:
         upload = field.data
         if not upload or not getattr(upload, "filename", None):
@@ -114,7 +139,7 @@ class ProductForm(FlaskForm):
             self.price_cents = parse_price(field.data)
         except PriceError:
             raise ValidationError(
-                _l("Enter a price in euros such as 7 or 7,00 (no minus sign, at most 999 999,99).")
+                _l("Enter a price such as 7 or 7,00 (no minus sign, at most 999 999,99).")
             ) from None
 
 
@@ -171,7 +196,7 @@ class ArticleForm(FlaskForm):
         wanted = (field.data or "").casefold()
         if not wanted:
             return
-        for value, label, *_ in self.category_id.choices or []:
+        for value, label, *_extra in self.category_id.choices or []:
             if value and str(label).casefold() == wanted:
                 # Shown again with the existing category chosen: saving once more uses it.
                 self.category_id.data = optional_id(value)

@@ -2,10 +2,7 @@
 
 import logging
 
-import nh3
 import sqlalchemy as sa
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from store.articles.models import Article, Category, Comment, CommentStatus
@@ -13,48 +10,6 @@ from store.database import utcnow
 from store.extensions import db
 
 logger = logging.getLogger(__name__)
-
-# CommonMark with raw HTML switched off; nh3 then removes anything unsafe that remains
-# (e.g. `javascript:` links), so an article body can never carry a script.
-MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
-_ALLOWED_TAGS = {
-    "a",
-    "p",
-    "h2",
-    "h3",
-    "h4",
-    "strong",
-    "em",
-    "blockquote",
-    "ul",
-    "ol",
-    "li",
-    "code",
-    "pre",
-    "hr",
-    "br",
-    "img",
-    "table",
-    "thead",
-    "tbody",
-    "tr",
-    "th",
-    "td",
-}
-
-
-def render_markdown(text: str) -> Markup:
-    """Render an article body from Markdown to sanitised HTML."""
-    html = MARKDOWN.render(text or "")
-    clean = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "img": {"src", "alt", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
-    # nh3 sanitised the HTML just above, so it may be marked safe.
-    return Markup(clean)  # nosec B704
 
 
 def is_published():

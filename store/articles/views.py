@@ -21,6 +21,7 @@ from store.articles.forms import AccountCommentForm, CommentForm
 from store.articles.models import Article
 from store.catalog.services import active_products, banner_offer
 from store.extensions import db, limiter
+from store.markdown import render_markdown
 from store.seo.services import article_json_ld
 from store.urls import page_number
 
@@ -84,7 +85,7 @@ def _render_article(article, form, status=200):
             json_ld=article_json_ld(article, current_app.config["SITE_NAME"]),
             readable=readable,
             offer=access.offer_for(article),
-            body_html=services.render_markdown(body),
+            body_html=render_markdown(body),
             comments=services.approved_comments(article, page_number(request.args.get("comments"))),
             form=form,
         ),

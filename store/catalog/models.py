@@ -90,7 +90,7 @@ class Product(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     #: one or two lines shown on cards and in the cart
     short_description: Mapped[str] = mapped_column(sa.String(300), default="")
-    #: the full description on the product page (plain text paragraphs)
+    #: the full description on the product page (Markdown, rendered sanitised like articles)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: a sales line used where an article embeds the offer, e.g. "… dès aujourd'hui pour 7€"
     headline: Mapped[str] = mapped_column(sa.String(200), default="")

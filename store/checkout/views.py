@@ -40,6 +40,11 @@ def _checkout_limit_key() -> str:
 @limiter.limit(lambda: current_app.config["CHECKOUT_LIMIT"], key_func=_checkout_limit_key)
 def start():
     """Create the order and send the customer to Stripe Checkout."""
+    if not gateway.is_configured():
+        # The shopper gets a plain word; the owner's explanation is on the dashboard and here.
+        logger.warning("checkout refused: STRIPE_SECRET_KEY is not set, payments are off")
+        flash(_("Payments are not open yet.") + " " + _("Your cart is kept."), "warning")
+        return redirect(url_for("cart.view"), code=303)
     if not current_user.is_authenticated:
         flash(_("Log in or create an account to pay; your cart is kept."), "info")
         return redirect(url_for("accounts.login", next=url_for("cart.view")), code=303)
@@ -49,12 +54,6 @@ def start():
             _("Your cart changed; check it before paying.")
             if cart.notices
             else _("Your cart is empty: add an offer first."),
-            "error",
-        )
-        return redirect(url_for("cart.view"), code=303)
-    if not gateway.is_configured():
-        flash(
-            _("Payments are not configured on this store yet (STRIPE_SECRET_KEY is not set)."),
             "error",
         )
         return redirect(url_for("cart.view"), code=303)

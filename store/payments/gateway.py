@@ -70,6 +70,11 @@ def init_app(app: Flask) -> None:
         )
     if not key:
         app.extensions[EXTENSION_KEY] = None
+        logger.warning(
+            "STRIPE_SECRET_KEY is not set: the store takes no payment (shoppers read that "
+            "payments are not open yet). Set a test key as README.md's section "
+            "'Payments with Stripe (test mode)' explains."
+        )
         return
     base = app.config.get("STRIPE_API_BASE")
     timeout = float(app.config.get("STRIPE_TIMEOUT_SECONDS", 10))

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from store.articles.models import Article, Category, Comment, CommentStatus
-from store.articles.services import render_markdown
 from store.catalog.models import Billing
 from store.database import utcnow
+from store.markdown import render_markdown
 
 
 def article_data(**overrides):

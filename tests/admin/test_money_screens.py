@@ -67,6 +67,16 @@ def test_dashboard_shows_stripe_configured(client, admin, payments):
     page = client.get("/admin").get_data(as_text=True)
     assert 'class="ok" data-check="stripe"' in page
     assert 'class="ok" data-check="webhook"' in page
+    assert 'data-explain="stripe"' not in page
+
+
+def test_dashboard_explains_to_the_owner_how_to_open_payments(client, admin):
+    page = client.get("/admin").get_data(as_text=True)
+    explanation = page.split('data-explain="stripe"')[1].split("</div>")[0]
+    assert "Les paiements ne sont pas encore ouverts." in explanation  # what shoppers read
+    for what in ("STRIPE_SECRET_KEY", "sk_test_", "STRIPE_WEBHOOK_SECRET", ".env"):
+        assert what in explanation, what
+    assert "README.md" in explanation and "Payments with Stripe (test mode)" in explanation
 
 
 def test_orders_filter_search_and_detail(db, client, admin):

@@ -1,5 +1,7 @@
 """Products in the back office: CRUD, prices as typed in French, slugs, archive, Stripe."""
 
+import html
+import json
 import re
 
 import pytest
@@ -80,7 +82,7 @@ def test_a_bad_price_is_explained_and_nothing_is_saved(db, forms, admin, typed):
     response = forms.post("/admin/products/new", product_data(price=typed))
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Indiquez un prix en euros comme 7 ou 7,00" in page
+    assert "Indiquez un prix comme 7 ou 7,00" in page
     assert 'value="Accès à Claude"' in page  # what was typed is kept
     assert db.session.scalar(sa.select(sa.func.count(Product.id))) == 0
 
@@ -95,6 +97,40 @@ def test_edit_shows_the_price_in_french_and_saves_changes(db, client, forms, adm
     )
     db.session.refresh(product)
     assert (product.name, product.price_cents) == ("Guide 2e édition", 2450)
+
+
+def price_label(page: str) -> str:
+    return page.split('<label for="price">')[1].split("</label>")[0]
+
+
+def test_the_price_label_names_the_products_currency(client, forms, admin, create_product):
+    assert price_label(client.get("/admin/products/new").get_data(as_text=True)) == "Prix (€)"
+    dollars = create_product(name="Offre US", currency="USD")
+    pounds = create_product(name="Offre UK", currency="GBP")
+    page = client.get(f"/admin/products/{dollars.id}").get_data(as_text=True)
+    assert price_label(page) == "Prix ($US)"
+    assert price_label(client.get(f"/admin/products/{pounds.id}").get_data(as_text=True)) == (
+        "Prix (£GB)"
+    )
+    # the select carries every label, for the page's script to follow a change
+    select = re.search(r'<select[^>]*name="currency"[^>]*>', page).group(0)
+    assert 'data-price-input="price"' in select
+    labels = json.loads(html.unescape(re.search(r'data-price-labels="([^"]*)"', select)[1]))
+    assert labels == {
+        "EUR": "Prix (€)",
+        "USD": "Prix ($US)",
+        "GBP": "Prix (£GB)",
+        "CHF": "Prix (CHF)",
+    }
+    assert '<script src="/static/js/product-form.js?v=' in page
+
+    # a refused form shows the label of the currency just chosen
+    refused = forms.post("/admin/products/new", product_data(price="abc", currency="CHF"))
+    assert price_label(refused.get_data(as_text=True)) == "Prix (CHF)"
+
+    forms.post("/language", {"lang": "en"})
+    english = client.get(f"/admin/products/{dollars.id}").get_data(as_text=True)
+    assert price_label(english) == "Price ($)"
 
 
 def test_archive_asks_first_then_hides_the_product(db, client, forms, admin, create_product):

@@ -113,3 +113,23 @@ def test_article_category_and_unlocking_offers(page, live_server, login_as_admin
     article = db.session.scalar(sa.select(Article).where(Article.title.startswith("Réservé")))
     assert article.category.name == "Actualités"
     assert [p.slug for p in article.access_products] == ["acces-gpt-4-annuel"]
+
+
+def test_the_price_label_follows_the_currency(page, live_server, login_as_admin):
+    page.goto("/account/login?next=/admin/products/new")
+    page.get_by_label("E-mail").fill("patron@example.org")
+    page.get_by_label("Mot de passe").fill("mot de passe du patron")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("h1")).to_have_text("Nouveau produit")
+    expect(page.locator("label[for=price]")).to_have_text("Prix (€)")
+
+    page.get_by_label("Devise").select_option("USD")
+    expect(page.locator("label[for=price]")).to_have_text("Prix ($US)")
+    page.get_by_label("Nom", exact=True).fill("GPT 4 Access")
+    page.get_by_label("Prix ($US)").fill("9,99")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".flash-success")).to_contain_text("Produit « GPT 4 Access » créé.")
+    # the saved product's page says it server-side, and follows a change back
+    expect(page.locator("label[for=price]")).to_have_text("Prix ($US)")
+    page.get_by_label("Devise").select_option("EUR")
+    expect(page.locator("label[for=price]")).to_have_text("Prix (€)")

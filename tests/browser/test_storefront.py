@@ -57,3 +57,21 @@ def test_the_side_cart_works_on_a_phone_without_javascript(browser, live_server,
     expect(page.locator(".side-cart-panel")).to_contain_text("Accès à GPT 4")
     page.screenshot(path=str(tmp_path / "phone-side-cart.png"), full_page=True)
     context.close()
+
+
+def test_without_stripe_the_pay_button_looks_and_is_disabled(page, live_server, screenshot):
+    page.goto("/shop")
+    page.get_by_role("button", name="Ajouter au panier : Accès à GPT 4").first.click()
+    page.goto("/cart")
+    box = page.locator(".checkout-box")
+    expect(box).to_contain_text("Les paiements ne sont pas encore ouverts.")
+    expect(box).not_to_contain_text("STRIPE_SECRET_KEY")
+    pay = box.get_by_role("button", name="Payer avec Stripe")
+    expect(pay).to_be_disabled()
+    expect(pay).to_have_css("cursor", "not-allowed")
+    # greyed, not the red of a button that works (#c8102e), even under the pointer
+    expect(pay).not_to_have_css("background-color", "rgb(200, 16, 46)")
+    greyed = pay.evaluate("button => getComputedStyle(button).backgroundColor")
+    pay.hover(force=True)
+    expect(pay).to_have_css("background-color", greyed)
+    screenshot("cart-payments-closed")

@@ -1,5 +1,7 @@
 """Checkout through the Stripe test double: the whole journey, webhooks, and failures."""
 
+import logging
+import re
 import threading
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -380,13 +382,64 @@ def test_the_billing_portal_opens_for_the_customers_own_stripe_customer(
     )
 
 
-def test_without_a_stripe_key_the_store_explains_and_keeps_working(forms, client, customer, offer):
+def checkout_box(page: str) -> str:
+    return page.split('class="card checkout-box"')[1].split("</section>")[0]
+
+
+def test_without_a_stripe_key_shoppers_read_that_payments_are_not_open(
+    db, forms, client, customer, offer, caplog
+):
     forms.post("/cart/add", {"product_id": offer.id})
+    box = checkout_box(client.get("/cart").get_data(as_text=True))
+    assert "Les paiements ne sont pas encore ouverts." in box
+    # the owner's homework is not the shopper's business
+    assert "STRIPE_SECRET_KEY" not in box and "README" not in box
+    button = re.search(r"<button[^>]*>Payer avec Stripe</button>", box)
+    assert button and re.search(r"\sdisabled[\s>]", button.group(0)), box
+    assert 'action="/checkout"' not in box
+
+    # pressed anyway (an old tab, a script): the same plain answer, the cart is kept
+    with caplog.at_level(logging.WARNING, logger="store.checkout"):
+        response = forms.post("/checkout")
+    assert response.status_code == 303 and response.headers["Location"] == "/cart"
     page = client.get("/cart").get_data(as_text=True)
-    assert "Les paiements ne sont pas encore configurés" in page
+    assert "Les paiements ne sont pas encore ouverts. Votre panier est conservé." in page
+    assert "STRIPE_SECRET_KEY" not in page
+    assert "Accès à GPT 4" in page.split('class="cart-table"')[1]
+    assert count(db, Order) == 0
+    assert "checkout refused: STRIPE_SECRET_KEY is not set" in caplog.text
+
+
+def test_without_a_stripe_key_an_anonymous_shopper_is_not_sent_to_log_in_for_nothing(
+    forms, client, offer
+):
+    forms.post("/cart/add", {"product_id": offer.id})
     response = forms.post("/checkout")
     assert response.headers["Location"] == "/cart"
-    assert "STRIPE_SECRET_KEY n’est pas défini" in client.get("/cart").get_data(as_text=True)
+    page = client.get("/cart").get_data(as_text=True)
+    assert "Les paiements ne sont pas encore ouverts." in page
+    assert "Accès à GPT 4" in page.split('class="cart-table"')[1]
+
+
+def test_the_log_tells_the_owner_at_start_up_that_payments_are_off(tmp_path, caplog):
+    from store import create_app
+
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    with caplog.at_level(logging.WARNING, logger="store.payments"):
+        create_app(config)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(
+        "STRIPE_SECRET_KEY is not set" in message and "README.md" in message for message in warnings
+    ), warnings
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="store.payments"):
+        create_app({**config, "STRIPE_SECRET_KEY": "sk_test_1"})
+    assert "STRIPE_SECRET_KEY is not set" not in caplog.text
 
 
 def test_the_cart_shows_the_test_mode_notice(forms, client, payments, offer):

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from store import create_app
 from store.articles.models import Comment
 from store.catalog.models import Billing
 from store.config import ConfigurationError
+from tests.ops.fresh_clone import fresh_clone
 from tests.security.pages import badge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,22 +93,33 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, monkeyp
         create_app(config)
 
 
-def test_the_entry_point_exits_non_zero_with_a_clear_message(tmp_path):
+@pytest.mark.parametrize("local_dotenv", [False, True], ids=["fresh-clone", "with-make-run-env"])
+def test_the_entry_point_exits_non_zero_with_a_clear_message(tmp_path, local_dotenv):
+    """A production start from a clone (no .env: it is not in git) refuses to run without a
+    SECRET_KEY; so does one where `make run`'s development .env was left behind, when the
+    server's environment says production."""
+    clone = fresh_clone(tmp_path / "clone")
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("SECRET_KEY", "STORE_ENV", "DATABASE_URL")
+        if key not in ("SECRET_KEY", "STORE_ENV", "DATABASE_URL", "PUBLIC_URL")
     }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'e.db'}"
+    if local_dotenv:
+        if shutil.which("make") is None:
+            pytest.skip("make is not installed")
+        subprocess.run(["make", ".env"], cwd=clone, check=True, capture_output=True)
+        assert "STORE_ENV=development" in (clone / ".env").read_text()
+        env["STORE_ENV"] = "production"
     result = subprocess.run(
         [sys.executable, "-c", "import app"],
-        cwd=ROOT,
+        cwd=clone,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stderr
     assert "Configuration error: SECRET_KEY must be set" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -35,6 +35,10 @@ def server_env(tmp_path, **overrides) -> dict:
         if not key.startswith(("STORE_", "RATELIMIT_", "LOGIN_", "DATABASE_", "TEST_"))
     }
     env.update(
+        # production, whatever a developer's .env says (`make run` writes STORE_ENV=development)
+        STORE_ENV="production",
+        PYTHON_DOTENV_DISABLED="1",  # the app and gunicorn_conf read no .env
+        FLASK_SKIP_DOTENV="1",  # nor does `flask db upgrade`
         SECRET_KEY="k" * 40,
         PUBLIC_URL="http://127.0.0.1",
         DATABASE_URL=f"sqlite:///{tmp_path / 'workers.db'}",

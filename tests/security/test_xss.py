@@ -105,6 +105,10 @@ def test_the_checker_spots_injected_markup():
         '<script src="/static/js/side-cart.js?v=1" defer>alert(1)</script>',
         '<script src="/static/js/side-cart.js?v=1" defer onload="alert(1)"></script>',
         '<script src="/cart?x=/static/js/a.js?v=1" defer></script>',
+        '<script src="https://evil.example/x.js" defer></script>',
+        '<script src="/static/js/product-form.js?v=e3159c7ad4cf" defer>alert(1)</script>',
+        '<script src="/static/js/product-form.js?v=e3159c7ad4cf" defer onload="x()"></script>',
+        '<script src="/static/js/../../upload.js?v=e3159c7ad4cf" defer></script>',
     ):
         assert injected_markup(page), page
     assert injected_markup('<script type="application/ld+json">{"a": "<b>"}</script>') == []

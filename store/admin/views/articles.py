@@ -8,10 +8,11 @@ from store.admin import services
 from store.admin.forms import PARIS, ArticleForm, ConfirmForm
 from store.admin.views.blueprint import bp, confirm, paginated
 from store.articles.models import Article, ArticleStatus
-from store.articles.services import categories, delete_article, render_markdown, search_articles
+from store.articles.services import categories, delete_article, search_articles
 from store.catalog.services import all_products
 from store.database import utcnow
 from store.extensions import db
+from store.markdown import render_markdown
 
 
 @bp.get("/articles")
