@@ -3,6 +3,7 @@
 import hashlib
 import os
 from functools import lru_cache
+from typing import Any
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_babel import format_datetime, get_locale
@@ -18,13 +19,32 @@ class Store(Flask):
     #: form text arrives with LF line endings only (store/text.py says why)
     request_class = StoreRequest
 
-    def url_for(self, endpoint: str, *, _external: bool = False, **values) -> str:
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
         """An absolute URL (Stripe's return pages, canonical links, feed, sitemap) starts with
         PUBLIC_URL, never with the Host header a client sent."""
         public_url = self.config.get("PUBLIC_URL")
-        if _external and public_url and not values.get("_scheme"):
-            return public_url.rstrip("/") + super().url_for(endpoint, _external=False, **values)
-        return super().url_for(endpoint, _external=_external, **values)
+        if _external and public_url and not _scheme:
+            path = super().url_for(
+                endpoint, _anchor=_anchor, _method=_method, _external=False, **values
+            )
+            return public_url.rstrip("/") + path
+        return super().url_for(
+            endpoint,
+            _anchor=_anchor,
+            _method=_method,
+            _scheme=_scheme,
+            _external=_external,
+            **values,
+        )
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -137,7 +157,9 @@ def register_security(app: Flask) -> None:
 
         count = app.config["PROXY_COUNT"]
         # Client address (rate limits, logs) and https come from the trusted proxies' headers.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents this wrapping
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
     @app.after_request
     def buffer_static_files(response):
@@ -293,7 +315,7 @@ def register_template_helpers(app: Flask) -> None:
         if request.endpoint in (None, "static") or request.view_args is None:
             return None
         page = page_number(request.args.get("page"))
-        extra = {"page": page} if page and page > 1 else {}
+        extra: dict[str, Any] = {"page": page} if page and page > 1 else {}
         return url_for(request.endpoint, **request.view_args, **extra, _external=True)
 
     @app.context_processor

@@ -1,5 +1,7 @@
 """Extensions, created unbound here and attached to the app in `create_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +27,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # mypy cannot see the class Flask-SQLAlchemy builds on `Base` at run time; models
+    # subclass `Model`, which is exactly that class when the code runs.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 babel = Babel()

@@ -29,9 +29,9 @@ def database_is_empty() -> bool:
 def load_demo_content() -> None:
     """Add the demo categories, products and articles (the caller commits)."""
     categories = {}
-    for data in seed_content.CATEGORIES:
-        categories[data["slug"]] = Category(**data)
-        db.session.add(categories[data["slug"]])
+    for category in seed_content.CATEGORIES:
+        categories[category["slug"]] = Category(**category)
+        db.session.add(categories[category["slug"]])
     products = {}
     for data in seed_content.PRODUCTS:
         product = Product(**{**data, "billing": Billing(data["billing"]), "currency": "EUR"})

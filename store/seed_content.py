@@ -1,10 +1,11 @@
 """Demo content: the reference article of the site and the offers it sells."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 CATEGORIES = [{"slug": "actualites", "name": "Actualités"}]
 
-PRODUCTS = [
+PRODUCTS: list[dict[str, Any]] = [
     {
         "slug": "acces-gpt-4",
         "name": "Accès à GPT 4",
@@ -78,7 +79,7 @@ Malgré les tensions, OpenAI continue de partager sa technologie gratuitement av
 Cette escalade de conflit entre Musk et OpenAI met en lumière les enjeux de gouvernance, d’indépendance et de transparence dans le domaine de l’intelligence artificielle. On entrevoit à travers ces affrontements, les défis auxquels sont confrontées les organisations qui cherchent à développer une IA généralisée tout en naviguant dans un paysage financier complexe. Alors que les deux parties continuent de s’affronter sur la scène publique et judiciaire, l’avenir de l’IA et de son accessibilité à tous reste incertain.
 """
 
-ARTICLES = [
+ARTICLES: list[dict[str, Any]] = [
     {
         "slug": "differend-openai-elon-musk-blague-proces",
         "title": (

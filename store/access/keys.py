@@ -42,7 +42,11 @@ def _new_key() -> str:
 
 
 def _source(subscription: Subscription | None, order: Order | None) -> str:
-    return f"subscription:{subscription.id}" if subscription is not None else f"order:{order.id}"
+    if subscription is not None:
+        return f"subscription:{subscription.id}"
+    if order is None:
+        raise ValueError("an access key comes from a subscription or an order")
+    return f"order:{order.id}"
 
 
 def live_key(subscription: Subscription | None, order: Order | None) -> AccessKey | None:

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from store.accounts.models import User
 from store.catalog.models import Product
 from store.database import UTCDateTime, utcnow
-from store.extensions import db
+from store.extensions import Model
 from store.orders.models import Order
 from store.subscriptions.models import Subscription
 
 
-class AccessKey(db.Model):
+class AccessKey(Model):
     __tablename__ = "access_key"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.database import UTCDateTime, utcnow
-from store.extensions import db
+from store.extensions import Model
 
 
 def normalise_email(email: str) -> str:
@@ -16,7 +16,7 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -89,7 +89,7 @@ def _login_failed(response) -> bool:
 
 
 def _device_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-device")
 
 
 def _account_tag(email: str) -> str:

@@ -241,10 +241,12 @@ def dashboard() -> Dashboard:
         revenue_30_days_cents=int(revenue or 0),
         orders_waiting=db.session.scalar(
             sa.select(sa.func.count(Order.id)).where(Order.status == OrderStatus.PENDING_PAYMENT)
-        ),
+        )
+        or 0,
         comments_waiting=db.session.scalar(
             sa.select(sa.func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING)
-        ),
+        )
+        or 0,
         stripe_configured=gateway.is_configured(),
         webhook_configured=gateway.webhook_secret_configured(),
     )

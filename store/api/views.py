@@ -77,6 +77,8 @@ def access():
     if not check.active:
         return _unauthorised(check.outcome)
     product = check.product
+    if product is None:  # the product was deleted since: the key opens nothing any more
+        return _unauthorised("inactive")
     return _json(
         200,
         {

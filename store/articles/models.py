@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.catalog.models import Product
 from store.database import UTCDateTime, enum_column, utcnow
-from store.extensions import db
+from store.extensions import Model, db
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "category"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +33,7 @@ article_access = sa.Table(
 )
 
 
-class Article(db.Model):
+class Article(Model):
     __tablename__ = "article"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +99,7 @@ _COMMENT_STATUS_LABELS = {
 }
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)

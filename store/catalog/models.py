@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.database import UTCDateTime, enum_column, utcnow
-from store.extensions import db
+from store.extensions import Model
 
 
 class Interval(enum.StrEnum):
@@ -70,7 +70,7 @@ _BILLING_LABELS = {
 }
 
 
-class Product(db.Model):
+class Product(Model):
     __tablename__ = "product"
     __table_args__ = (
         sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),

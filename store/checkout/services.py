@@ -39,9 +39,10 @@ def start_checkout(
     except IntegrityError:
         # A concurrent click placed the same order first: use that one.
         db.session.rollback()
-        order = pending_order_for(user, cart)
-        if order is None:
+        placed = pending_order_for(user, cart)
+        if placed is None:
             raise
+        order = placed
     tag_order(order.number)
     customer = payments.customer_for_user(user)
     try:

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.database import UTCDateTime, utcnow
-from store.extensions import db
+from store.extensions import Model
 
 
-class DownloadCount(db.Model):
+class DownloadCount(Model):
     """Downloads of one product's file under one order (the limit counts these)."""
 
     __tablename__ = "download_count"

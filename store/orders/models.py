@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.catalog.models import Interval, Product
 from store.database import UTCDateTime, enum_column, utcnow
-from store.extensions import db
+from store.extensions import Model
 
 
 class OrderStatus(enum.StrEnum):
@@ -68,7 +68,7 @@ ORDER_TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
 }
 
 
-class Order(db.Model):
+class Order(Model):
     __tablename__ = "customer_order"
     __table_args__ = (sa.CheckConstraint("total_cents >= 0", name="total_not_negative"),)
 
@@ -102,7 +102,7 @@ class Order(db.Model):
         return f"<Order {self.number} {self.status}>"
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     __tablename__ = "order_line"
     __table_args__ = (
         sa.CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),

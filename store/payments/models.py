@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.accounts.models import User
 from store.database import UTCDateTime, enum_column, utcnow
-from store.extensions import db
+from store.extensions import Model
 from store.orders.models import Order
 from store.subscriptions.models import Subscription
 
 
-class Customer(db.Model):
+class Customer(Model):
     """The link between a user and their Stripe customer."""
 
     __tablename__ = "stripe_customer"
@@ -48,7 +48,7 @@ _PAYMENT_STATUS_LABELS = {
 }
 
 
-class Payment(db.Model):
+class Payment(Model):
     """One charge: an invoice of a subscription, or a one-time Checkout payment."""
 
     __tablename__ = "payment"
@@ -78,7 +78,7 @@ class Payment(db.Model):
     subscription: Mapped[Subscription | None] = relationship()
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """A Stripe event already processed; the unique id makes a replay a no-op."""
 
     __tablename__ = "webhook_event"

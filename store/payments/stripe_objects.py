@@ -6,7 +6,7 @@ with a 400 (nothing kept, so Stripe's corrected retry is applied).
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 #: the longest Stripe id the store's columns hold
 MAX_ID_LENGTH = 255
@@ -28,6 +28,14 @@ class MalformedObject(ValueError):
 
 def malformed(key: str, value: Any, expected: str) -> MalformedObject:
     return MalformedObject(f"{key} is {type(value).__name__}, expected {expected}")
+
+
+@overload
+def text(obj: dict[str, Any], key: str, *, required: Literal[True]) -> str: ...
+
+
+@overload
+def text(obj: dict[str, Any], key: str, *, required: bool = False) -> str | None: ...
 
 
 def text(obj: dict[str, Any], key: str, *, required: bool = False) -> str | None:

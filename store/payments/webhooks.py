@@ -85,6 +85,7 @@ def process_event(event: dict[str, Any]) -> bool:
         if handler is not None:
             raise read.malformed("data.object", obj, "an object")
         obj = {}
+    object_id: str | None
     if handler is not None:
         object_id = read.text(obj, "id", required=True)
     else:

@@ -18,13 +18,14 @@ def _site(site_name: str) -> dict:
 
 def article_json_ld(article: Article, site_name: str) -> dict:
     """schema.org NewsArticle; a subscriber-only article says its body is not free."""
+    modified = article.updated_at or article.published_at
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.title[:110],
         "description": article.excerpt,
         "datePublished": article.published_at.isoformat() if article.published_at else None,
-        "dateModified": (article.updated_at or article.published_at).isoformat(),
+        "dateModified": modified.isoformat() if modified else None,
         "mainEntityOfPage": url_for("articles.detail", slug=article.slug, _external=True),
         "inLanguage": "fr",
         "author": _site(site_name),
@@ -47,7 +48,7 @@ def article_json_ld(article: Article, site_name: str) -> dict:
 
 def product_offer(product: Product) -> dict:
     """schema.org Offer of a product, price in major units as a string ("7.00")."""
-    offer = {
+    offer: dict[str, object] = {
         "@type": "Offer",
         "price": str(major_units(product.price_cents)),
         "priceCurrency": product.currency,

@@ -3,10 +3,10 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.extensions import db
+from store.extensions import Model
 
 
-class Setting(db.Model):
+class Setting(Model):
     __tablename__ = "setting"
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from store.accounts.models import User
 from store.catalog.models import Product
 from store.database import UTCDateTime, enum_column, utcnow
-from store.extensions import db
+from store.extensions import Model
 from store.orders.models import Order
 
 
@@ -48,7 +48,7 @@ _SUBSCRIPTION_STATUS_LABELS = {
 PAID_UP_STATUSES = {SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING}
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     __tablename__ = "subscription"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -102,7 +102,7 @@ def upsert_subscription(
 def _subscription_status(subscription: dict[str, Any]) -> SubscriptionStatus:
     value = subscription.get("status")
     try:
-        return SubscriptionStatus(value)
+        return SubscriptionStatus(str(value))
     except ValueError:
         statuses = ", ".join(SubscriptionStatus)
         raise read.malformed("status", value, f"one of {statuses}") from None

@@ -1,6 +1,7 @@
 """Products: the list, the product form (with the file sold), archive, delete, Stripe sync."""
 
 import logging
+from typing import Literal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -26,7 +27,7 @@ def products():
     return render_template("admin/products.html", page=page, q=q, status=status, form=ConfirmForm())
 
 
-def _save_product_file(form: ProductForm, product: Product) -> str | None | bool:
+def _save_product_file(form: ProductForm, product: Product) -> str | None | Literal[False]:
     """Keep the uploaded file, if any; False when the product sells a file it does not have.
     Returns the key of a replaced file, to delete once the change is committed."""
     replaced = None
