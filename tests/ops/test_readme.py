@@ -25,6 +25,7 @@ from tests.ops.fresh_clone import ROOT, fresh_clone, share_virtualenv
 NOT_RUN = {
     "make run": "serves until stopped: it is started first, asked for a page, then stopped",
     "make test": "runs this very suite",
+    "make lint": "make test runs it before this suite (and mypy alone takes ~40 s)",
     ".venv/bin/gunicorn": "the production server, run with the exports above it (PostgreSQL, "
     "Redis for several workers): tests/ops/test_workers.py starts it",
 }
