@@ -1,9 +1,12 @@
 """Column types and helpers shared by every model."""
 
 import enum
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from sqlalchemy.types import TypeDecorator
 
 
@@ -44,3 +47,23 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class LabelledEnum(enum.StrEnum):
+    """A status stored as text whose members each have one translated label, given right
+    below the enum with `set_labels`: templates show `member.label`, never the raw value."""
+
+    @property
+    def label(self) -> LazyString:
+        return _LABELS[type(self)][self]
+
+
+_LABELS: dict[type[LabelledEnum], Mapping[LabelledEnum, LazyString]] = {}
+
+
+def set_labels(enum_cls: type[LabelledEnum], labels: Mapping[Any, LazyString]) -> None:
+    """Give every member of `enum_cls` its label (a member left out is an error at import)."""
+    missing = set(enum_cls) - set(labels)
+    if missing:
+        raise ValueError(f"{enum_cls.__name__} has no label for {sorted(missing)}")
+    _LABELS[enum_cls] = labels

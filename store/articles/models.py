@@ -1,15 +1,13 @@
 """Articles, their categories and the comments readers leave on them."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.catalog.models import Product
-from store.database import UTCDateTime, enum_column, utcnow
+from store.database import LabelledEnum, UTCDateTime, enum_column, set_labels, utcnow
 from store.extensions import Model, db
 
 
@@ -63,40 +61,38 @@ class Article(Model):
         return f"<Article {self.slug}>"
 
 
-class ArticleStatus(enum.StrEnum):
+class ArticleStatus(LabelledEnum):
     """Where an article stands, from its publication date (not stored)."""
 
     PUBLISHED = "published"
     SCHEDULED = "scheduled"
     DRAFT = "draft"
 
-    @property
-    def label(self) -> LazyString:
-        return _ARTICLE_STATUS_LABELS[self]
+
+set_labels(
+    ArticleStatus,
+    {
+        ArticleStatus.PUBLISHED: _l("Online"),
+        ArticleStatus.SCHEDULED: _l("Scheduled"),
+        ArticleStatus.DRAFT: _l("Draft"),
+    },
+)
 
 
-_ARTICLE_STATUS_LABELS = {
-    ArticleStatus.PUBLISHED: _l("Online"),
-    ArticleStatus.SCHEDULED: _l("Scheduled"),
-    ArticleStatus.DRAFT: _l("Draft"),
-}
-
-
-class CommentStatus(enum.StrEnum):
+class CommentStatus(LabelledEnum):
     PENDING = "pending"
     APPROVED = "approved"
     SPAM = "spam"
 
-    @property
-    def label(self) -> LazyString:
-        return _COMMENT_STATUS_LABELS[self]
 
-
-_COMMENT_STATUS_LABELS = {
-    CommentStatus.PENDING: _l("Pending"),
-    CommentStatus.APPROVED: _l("Approved"),
-    CommentStatus.SPAM: _l("Spam"),
-}
+set_labels(
+    CommentStatus,
+    {
+        CommentStatus.PENDING: _l("Pending"),
+        CommentStatus.APPROVED: _l("Approved"),
+        CommentStatus.SPAM: _l("Spam"),
+    },
+)
 
 
 class Comment(Model):

@@ -1,29 +1,22 @@
 """Products and their billing."""
 
-import enum
 from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.database import UTCDateTime, enum_column, utcnow
+from store.database import LabelledEnum, UTCDateTime, enum_column, set_labels, utcnow
 from store.extensions import Model
 
 
-class Interval(enum.StrEnum):
+class Interval(LabelledEnum):
     """How often a subscription renews. The value is Stripe's `recurring.interval`, and what
     order lines store."""
 
     MONTH = "month"
     YEAR = "year"
-
-    @property
-    def label(self) -> LazyString:
-        """What follows a price: "/ mois", "/ an"."""
-        return _INTERVAL_LABELS[self]
 
     @property
     def stripe_interval(self) -> Literal["month", "year"]:
@@ -41,12 +34,13 @@ class Interval(enum.StrEnum):
         return _INTERVAL_MONTHS[self]
 
 
-_INTERVAL_LABELS = {Interval.MONTH: _l("/ month"), Interval.YEAR: _l("/ year")}
+# the label is what follows a price: "/ mois", "/ an"
+set_labels(Interval, {Interval.MONTH: _l("/ month"), Interval.YEAR: _l("/ year")})
 _INTERVAL_UNIT_CODES = {Interval.MONTH: "MON", Interval.YEAR: "ANN"}
 _INTERVAL_MONTHS = {Interval.MONTH: 1, Interval.YEAR: 12}
 
 
-class Billing(enum.StrEnum):
+class Billing(LabelledEnum):
     """How a product is charged: once, or as a subscription renewing every month or year."""
 
     ONE_TIME = "one_time"
@@ -54,20 +48,19 @@ class Billing(enum.StrEnum):
     YEARLY = "year"
 
     @property
-    def label(self) -> LazyString:
-        return _BILLING_LABELS[self]
-
-    @property
     def interval(self) -> Interval | None:
         """The renewal period of a subscription; None for a one-time purchase."""
         return None if self is Billing.ONE_TIME else Interval(self.value)
 
 
-_BILLING_LABELS = {
-    Billing.ONE_TIME: _l("One-time"),
-    Billing.MONTHLY: _l("Monthly"),
-    Billing.YEARLY: _l("Yearly"),
-}
+set_labels(
+    Billing,
+    {
+        Billing.ONE_TIME: _l("One-time"),
+        Billing.MONTHLY: _l("Monthly"),
+        Billing.YEARLY: _l("Yearly"),
+    },
+)
 
 
 class Product(Model):

@@ -4,20 +4,18 @@ Lines copy the title, price, currency and interval at purchase time, so an order
 same after the product changes or is deleted (the product link is nullable).
 """
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.catalog.models import Interval, Product
-from store.database import UTCDateTime, enum_column, utcnow
+from store.database import LabelledEnum, UTCDateTime, enum_column, set_labels, utcnow
 from store.extensions import Model
 
 
-class OrderStatus(enum.StrEnum):
+class OrderStatus(LabelledEnum):
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
     FAILED = "failed"
@@ -25,36 +23,34 @@ class OrderStatus(enum.StrEnum):
     #: paid, then refunded in full (Stripe's charge.refunded): it gives nothing any more
     REFUNDED = "refunded"
 
-    @property
-    def label(self) -> LazyString:
-        return _ORDER_STATUS_LABELS[self]
+
+set_labels(
+    OrderStatus,
+    {
+        OrderStatus.PENDING_PAYMENT: _l("Waiting for payment"),
+        OrderStatus.PAID: _l("Paid"),
+        OrderStatus.FAILED: _l("Payment failed"),
+        OrderStatus.ABANDONED: _l("Abandoned"),
+        OrderStatus.REFUNDED: _l("Refunded"),
+    },
+)
 
 
-_ORDER_STATUS_LABELS = {
-    OrderStatus.PENDING_PAYMENT: _l("Waiting for payment"),
-    OrderStatus.PAID: _l("Paid"),
-    OrderStatus.FAILED: _l("Payment failed"),
-    OrderStatus.ABANDONED: _l("Abandoned"),
-    OrderStatus.REFUNDED: _l("Refunded"),
-}
-
-
-class OrderMode(enum.StrEnum):
+class OrderMode(LabelledEnum):
     """How Stripe Checkout charges the order (its `mode`): once, or by starting a subscription."""
 
     PAYMENT = "payment"
     #: at least one line recurs; one-time lines are charged with the first invoice
     SUBSCRIPTION = "subscription"
 
-    @property
-    def label(self) -> LazyString:
-        return _ORDER_MODE_LABELS[self]
 
-
-_ORDER_MODE_LABELS = {
-    OrderMode.PAYMENT: _l("One-time purchase"),
-    OrderMode.SUBSCRIPTION: _l("Subscription"),
-}
+set_labels(
+    OrderMode,
+    {
+        OrderMode.PAYMENT: _l("One-time purchase"),
+        OrderMode.SUBSCRIPTION: _l("Subscription"),
+    },
+)
 
 
 #: the moves an order may make; anything else is refused by the services

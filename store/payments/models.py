@@ -1,15 +1,13 @@
 """What the store knows of its customers' money: Stripe customers, payments, webhook events."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.accounts.models import User
-from store.database import UTCDateTime, enum_column, utcnow
+from store.database import LabelledEnum, UTCDateTime, enum_column, set_labels, utcnow
 from store.extensions import Model
 from store.orders.models import Order
 from store.subscriptions.models import Subscription
@@ -30,22 +28,21 @@ class Customer(Model):
     user: Mapped[User] = relationship()
 
 
-class PaymentStatus(enum.StrEnum):
+class PaymentStatus(LabelledEnum):
     OPEN = "open"
     FAILED = "failed"
     PAID = "paid"
 
-    @property
-    def label(self) -> LazyString:
-        return _PAYMENT_STATUS_LABELS[self]
 
-
-_PAYMENT_STATUS_LABELS = {
-    PaymentStatus.OPEN: _l("Waiting for payment"),
-    PaymentStatus.FAILED: _l("Payment failed"),
-    # Not "Paid": French agrees it with the noun, and a payment is not an order.
-    PaymentStatus.PAID: _l("Collected"),
-}
+set_labels(
+    PaymentStatus,
+    {
+        PaymentStatus.OPEN: _l("Waiting for payment"),
+        PaymentStatus.FAILED: _l("Payment failed"),
+        # Not "Paid": French agrees it with the noun, and a payment is not an order.
+        PaymentStatus.PAID: _l("Collected"),
+    },
+)
 
 
 class Payment(Model):

@@ -1,21 +1,19 @@
 """The store's copy of each Stripe subscription, and the subscription statuses."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.accounts.models import User
 from store.catalog.models import Product
-from store.database import UTCDateTime, enum_column, utcnow
+from store.database import LabelledEnum, UTCDateTime, enum_column, set_labels, utcnow
 from store.extensions import Model
 from store.orders.models import Order
 
 
-class SubscriptionStatus(enum.StrEnum):
+class SubscriptionStatus(LabelledEnum):
     """Stripe's subscription statuses, as Stripe names them."""
 
     INCOMPLETE = "incomplete"
@@ -27,21 +25,20 @@ class SubscriptionStatus(enum.StrEnum):
     UNPAID = "unpaid"
     PAUSED = "paused"
 
-    @property
-    def label(self) -> LazyString:
-        return _SUBSCRIPTION_STATUS_LABELS[self]
 
-
-_SUBSCRIPTION_STATUS_LABELS = {
-    SubscriptionStatus.INCOMPLETE: _l("Incomplete"),
-    SubscriptionStatus.INCOMPLETE_EXPIRED: _l("Expired"),
-    SubscriptionStatus.TRIALING: _l("Trial"),
-    SubscriptionStatus.ACTIVE: _l("Active"),
-    SubscriptionStatus.PAST_DUE: _l("Payment failed"),
-    SubscriptionStatus.CANCELED: _l("Ended"),
-    SubscriptionStatus.UNPAID: _l("Unpaid"),
-    SubscriptionStatus.PAUSED: _l("Paused"),
-}
+set_labels(
+    SubscriptionStatus,
+    {
+        SubscriptionStatus.INCOMPLETE: _l("Incomplete"),
+        SubscriptionStatus.INCOMPLETE_EXPIRED: _l("Expired"),
+        SubscriptionStatus.TRIALING: _l("Trial"),
+        SubscriptionStatus.ACTIVE: _l("Active"),
+        SubscriptionStatus.PAST_DUE: _l("Payment failed"),
+        SubscriptionStatus.CANCELED: _l("Ended"),
+        SubscriptionStatus.UNPAID: _l("Unpaid"),
+        SubscriptionStatus.PAUSED: _l("Paused"),
+    },
+)
 
 
 #: statuses in which the customer has paid for the current period

@@ -17,7 +17,7 @@ import store
 from store.accounts.services import register_user
 from store.articles.models import ArticleStatus, CommentStatus
 from store.catalog.models import Billing, Interval
-from store.database import utcnow
+from store.database import LabelledEnum, set_labels, utcnow
 from store.orders.models import Order, OrderLine, OrderMode, OrderStatus
 from store.payments.models import Payment, PaymentStatus
 from store.subscriptions.models import Subscription, SubscriptionStatus
@@ -287,3 +287,14 @@ def test_the_leak_check_sees_a_raw_code(app):
     assert codes_shown('<a href="/admin/orders?status=pending_payment" title="paid">x</a>') == {
         "paid"
     }
+
+
+def test_a_status_without_a_label_stops_the_app_at_import():
+    class Colour(LabelledEnum):
+        RED = "red"
+        BLUE = "blue"
+
+    with pytest.raises(ValueError, match="blue"):
+        set_labels(Colour, {Colour.RED: "Rouge"})
+    set_labels(Colour, {Colour.RED: "Rouge", Colour.BLUE: "Bleu"})
+    assert Colour.BLUE.label == "Bleu"
