@@ -30,10 +30,34 @@ def find_chromium() -> str | None:
     return None
 
 
+def closing_responses(app):
+    """Close every response, even one the browser hung up on.
+
+    When a tab closes while werkzeug's development server is still sending a static file, the
+    server's clean-up reads the dead socket first and never calls close() on the response, so
+    the open file is left to the garbage collector (a ResourceWarning, an error in this suite).
+    Here the body is a generator whose `finally` closes it, whoever drops it.
+    """
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+
+        def chunks():
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+        return chunks()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app, seeded):
     """Serve the app (with the demo content) on a free port for the duration of a test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_responses(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
