@@ -93,6 +93,12 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "10")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
+        # Flask-Limiter keeps the last app's setting when a new app leaves this unset: every
+        # app states it (an app built without limits, for tests, would disable the next one's).
+        "RATELIMIT_ENABLED": True,
+        # A fixed window lets 2× the limit through across a window's edge (5 guesses at
+        # 12:00:59, 5 more at 12:01:00); a moving window counts the last minute, always.
+        "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
         #: failed logins per account from one address, and from all addresses together (the

@@ -19,6 +19,8 @@ from store import create_app
 from store.articles.models import Comment
 from store.catalog.models import Billing
 from store.config import ConfigurationError
+from store.extensions import db
+from tests.conftest import Forms
 from tests.ops.fresh_clone import fresh_clone
 from tests.security.pages import badge
 
@@ -270,6 +272,39 @@ def test_registration_is_rate_limited(app, forms):
         for n in range(3)
     ]
     assert statuses[-1] == 429
+
+
+def test_limits_hold_in_an_app_built_after_one_without_them(tmp_path, monkeypatch):
+    """The limiter is shared: an app made without limits (as some tests make) must not switch
+    them off for the next one."""
+    monkeypatch.delenv("STORE_ENV", raising=False)
+
+    def build(**settings):
+        return create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret-key",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'store.db'}",
+                "PUBLIC_URL": "http://localhost",
+                **settings,
+            }
+        )
+
+    build(RATELIMIT_ENABLED=False)
+    app = build(REGISTER_LIMIT="2 per minute")
+    with app.app_context():
+        db.create_all()
+    forms = Forms(app.test_client())
+    statuses = [
+        forms.post(
+            "/account/register",
+            {"email": f"u{n}@example.org", "password": "12345678", "confirm": "12345678"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses[-1] == 429
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_comments_are_rate_limited(app, forms, create_article):
