@@ -23,7 +23,7 @@ from store.extensions import db
 from store.orders.models import Order, OrderStatus
 from store.settings.models import Setting
 from store.settings.services import DEFAULTS
-from store.subscriptions.models import Subscription
+from store.subscriptions.models import Subscription, SubscriptionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def check_key(key: str) -> KeyCheck:
         return KeyCheck("inactive", product=product)
     if subscription is not None:
         grace = timedelta(days=int(grace_days or DEFAULTS["grace_period_days"]))
-        past_due = subscription.status == "past_due"
+        past_due = subscription.status is SubscriptionStatus.PAST_DUE
         return KeyCheck(
             "ok" if gives_access(subscription, grace) else "inactive",
             product=product,

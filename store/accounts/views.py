@@ -29,6 +29,7 @@ from store.extensions import db, limiter
 from store.orders.services import order_for, orders_for
 from store.payments import gateway
 from store.payments.services import customer_for_user
+from store.subscriptions.models import SubscriptionStatus
 from store.subscriptions.services import subscriptions_for
 from store.urls import safe_next
 
@@ -213,7 +214,7 @@ def _account_page(shown_key=None):
         shown_key=shown_key,
         orders=orders,
         subscriptions=subscriptions,
-        past_due=[s for s in subscriptions if s.status == "past_due"],
+        past_due=[s for s in subscriptions if s.status is SubscriptionStatus.PAST_DUE],
         has_customer=customer_for_user(current_user) is not None,
         download_limit=current_app.config["DOWNLOAD_LIMIT"],
     )

@@ -94,6 +94,10 @@ class Order(Model):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
 
+    @property
+    def is_paid(self) -> bool:
+        return self.status is OrderStatus.PAID
+
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
 

@@ -43,6 +43,8 @@ set_labels(
 
 #: statuses in which the customer has paid for the current period
 PAID_UP_STATUSES = {SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING}
+#: statuses from which a subscription never comes back
+ENDED_STATUSES = {SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED}
 
 
 class Subscription(Model):
@@ -81,6 +83,11 @@ class Subscription(Model):
     @property
     def is_paid_up(self) -> bool:
         return self.status in PAID_UP_STATUSES
+
+    @property
+    def has_ended(self) -> bool:
+        """Over for good: Stripe will not bill it again, nor can it be resumed."""
+        return self.status in ENDED_STATUSES
 
     def __repr__(self) -> str:
         return f"<Subscription {self.stripe_subscription_id} {self.status}>"
