@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -76,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_page_cache(app)
+    register_mail_worker(app)
     return app
 
 
@@ -195,6 +197,7 @@ def register_extensions(app: Flask) -> None:
     from store.articles import models as _articles  # noqa: F401
     from store.catalog import models as _catalog  # noqa: F401
     from store.downloads import models as _downloads  # noqa: F401
+    from store.mail import models as _mail  # noqa: F401
     from store.orders import models as _orders  # noqa: F401
     from store.payments import models as _payments  # noqa: F401
     from store.settings import models as _settings  # noqa: F401
@@ -340,6 +343,23 @@ def register_page_cache(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """The `flask store …` commands."""
     from store.admin import commands  # noqa: F401  (adds create-admin and sync-stripe)
+    from store.mail import commands as _mail_commands  # noqa: F401  (adds send-mail)
     from store.seed import store_cli
 
     app.cli.add_command(store_cli)
+
+
+def register_mail_worker(app: Flask) -> None:
+    """With MAIL_WORKER_IN_PROCESS (on with `make run`), the first request starts a thread
+    that sends the outbox: a local run needs no second process. Production runs
+    `flask --app app store send-mail` instead."""
+    if not app.config.get("MAIL_WORKER_IN_PROCESS"):
+        return
+    from store.mail.sender import start_in_process_worker
+
+    started = threading.Lock()
+
+    @app.before_request
+    def start_mail_worker() -> None:
+        if "mail_worker_stop" not in app.extensions and started.acquire(blocking=False):
+            app.extensions["mail_worker_stop"] = start_in_process_worker(app)

@@ -91,6 +91,22 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "ARTICLES_PER_PAGE": 10,
         #: how long an anonymous visitor's public page may be served from the cache (0: off)
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "10")),
+        #: SMTP server of outgoing mail; unset: each message is written as an .eml file
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", True),  # STARTTLS after connecting
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),  # TLS from the start (port 465)
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "GPT Actu <no-reply@localhost>"),
+        #: the right-hand part of Message-IDs
+        "MAIL_DOMAIN": os.environ.get("MAIL_DOMAIN", "localhost"),
+        "MAIL_TIMEOUT_SECONDS": float(os.environ.get("MAIL_TIMEOUT_SECONDS", "10")),
+        "MAIL_OUTBOX_FOLDER": os.environ.get("MAIL_OUTBOX_FOLDER")
+        or os.path.join(instance_path, "outbox"),
+        "MAIL_POLL_SECONDS": float(os.environ.get("MAIL_POLL_SECONDS", "2")),
+        #: send from a thread of the web process (make run); production runs `store send-mail`
+        "MAIL_WORKER_IN_PROCESS": _flag("MAIL_WORKER_IN_PROCESS", development),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         # Flask-Limiter keeps the last app's setting when a new app leaves this unset: every

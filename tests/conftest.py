@@ -23,7 +23,7 @@ from store.config import normalise_database_url
 from store.database import utcnow
 from store.extensions import db as _db
 
-pytest_plugins = ["tests.stripe_double"]
+pytest_plugins = ["tests.stripe_double", "tests.mail_server"]
 
 WEBHOOK_SECRET = "whsec_test_secret"
 

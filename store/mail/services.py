@@ -1,0 +1,49 @@
+"""Queue a message: render it now, in the customer's language, and write it to the outbox.
+
+Services flush; the caller commits, so a message exists exactly when its cause does.
+"""
+
+import logging
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
+from sqlalchemy.exc import IntegrityError
+
+from store.extensions import db
+from store.mail.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+#: languages a message can be written in; anything else gets French
+LANGUAGES = ("fr", "en")
+
+
+def render_message(template: str, locale: str, **context) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of `templates/mail/<template>.*` in `locale`."""
+    with force_locale(locale if locale in LANGUAGES else LANGUAGES[0]):
+        subject = render_template(f"mail/{template}.subject.txt", **context)
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
+    return " ".join(subject.split()), text.strip() + "\n", html
+
+
+def queue_message(
+    key: str, to: str, template: str, *, locale: str = "fr", **context
+) -> OutboxMessage | None:
+    """Write one message for `key` to the outbox (None if that cause already has one)."""
+    if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.key == key)):
+        return None
+    subject, text, html = render_message(template, locale, **context)
+    message = OutboxMessage(
+        key=key, kind=template, to_address=to, subject=subject, text_body=text, html_body=html
+    )
+    try:
+        # A savepoint: a concurrent request queuing the same cause loses only this insert.
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        logger.info("mail %s already queued", key)
+        return None
+    logger.info("mail %s queued for %s", key, to)
+    return message
