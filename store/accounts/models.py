@@ -28,6 +28,8 @@ class User(UserMixin, Model):
     #: part of every session and remember-me cookie; raising it ends them all at once
     #: (logout, a password change, the admin's "log out everywhere")
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: the language of the messages sent to them ("fr" / "en"): the one they used last
+    locale: Mapped[str] = mapped_column(sa.String(5), default="fr", server_default="fr")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def get_id(self) -> str:

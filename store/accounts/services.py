@@ -24,11 +24,11 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def register_user(email: str, password: str, *, is_admin: bool = False) -> User:
+def register_user(email: str, password: str, *, is_admin: bool = False, locale: str = "fr") -> User:
     """Create an account; raises EmailTaken when the email is in use."""
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
-    user = User(email=normalise_email(email), is_admin=is_admin)
+    user = User(email=normalise_email(email), is_admin=is_admin, locale=locale)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

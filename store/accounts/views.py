@@ -49,7 +49,9 @@ def register():
     form = RegisterForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.email.data, form.password.data)
+            user = services.register_user(
+                form.email.data, form.password.data, locale=str(get_locale() or "fr")
+            )
         except services.EmailTaken:
             form.email.errors.append(
                 _("An account already uses this email. Log in instead, or use another email.")

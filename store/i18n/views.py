@@ -1,7 +1,9 @@
 """POST /language: the visitor picks French or English (remembered in the session)."""
 
 from flask import Blueprint, redirect, request, session, url_for
+from flask_login import current_user
 
+from store.extensions import db
 from store.urls import safe_next
 
 bp = Blueprint("i18n", __name__)
@@ -24,4 +26,8 @@ def switch():
     lang = request.form.get("lang", "")
     if lang in LANGUAGES:
         session["lang"] = lang
+        if current_user.is_authenticated:
+            # Messages to this customer follow the language they read the site in.
+            current_user.locale = lang
+            db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("articles.index")), code=303)
