@@ -8,7 +8,7 @@ import logging
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from store.extensions import db
 from store.mail.models import OutboxMessage
@@ -35,14 +35,26 @@ def queue_message(
     if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.key == key)):
         return None
     subject, text, html = render_message(template, locale, **context)
-    message = OutboxMessage(
-        key=key, kind=template, to_address=to, subject=subject, text_body=text, html_body=html
+    # INSERT … ON CONFLICT DO NOTHING: a concurrent request queuing the same cause adds
+    # nothing, and the caller's transaction goes on. (A savepoint would not do: on SQLite,
+    # releasing one opened before any write commits the caller's transaction.)
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
-    try:
-        # A savepoint: a concurrent request queuing the same cause loses only this insert.
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
+    message = db.session.scalar(
+        insert(OutboxMessage)
+        .values(
+            key=key,
+            kind=template,
+            to_address=to,
+            subject=subject,
+            text_body=text,
+            html_body=html,
+        )
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
+        .returning(OutboxMessage)
+    )
+    if message is None:
         logger.info("mail %s already queued", key)
         return None
     logger.info("mail %s queued for %s", key, to)
