@@ -48,8 +48,11 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(idstring=str(message.id), domain=config["MAIL_DOMAIN"])
-    email.set_content(message.text_body)
-    email.add_alternative(message.html_body, subtype="html")
+    # An .eml file (no SMTP server) is read by a person: 8bit keeps its text and long links as
+    # written, where quoted-printable would cut a reset link across lines.
+    encoding = None if config.get("MAIL_SERVER") else "8bit"
+    email.set_content(message.text_body, cte=encoding)
+    email.add_alternative(message.html_body, subtype="html", cte=encoding)
     return email
 
 

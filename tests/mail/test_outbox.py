@@ -121,6 +121,8 @@ def test_without_an_smtp_server_a_message_is_written_to_an_eml_file_and_logged(
 
     [path] = (tmp_path / "outbox").glob("*.eml")
     assert str(path) in caplog.text
+    raw = path.read_text(encoding="utf-8")  # read by a person: links and accents as written
+    assert "\nhttp://localhost/admin/comments\n" in raw and "Très bon article." in raw
     written = email.message_from_bytes(path.read_bytes(), policy=default_policy)
     assert written["To"] == "lecteur@example.org"
     text, _html = parts(written)
