@@ -7,6 +7,7 @@ import contextvars
 import os
 import re
 import secrets
+import threading
 
 import pytest
 from flask.testing import FlaskClient
@@ -72,6 +73,10 @@ def app(tmp_path, app_config, monkeypatch):
             "PUBLIC_URL": "http://localhost",
             "PAGE_CACHE_SECONDS": 0,  # tests read fresh pages; tests/ops covers the cache
             "DOWNLOADS_FOLDER": str(tmp_path / "downloads"),
+            # no SMTP server: messages sent without `smtp_server` land here, not in instance/
+            "MAIL_OUTBOX_FOLDER": str(tmp_path / "outbox"),
+            # only tests/mail/test_worker.py starts the sending thread, and stops it
+            "MAIL_WORKER_IN_PROCESS": False,
             **app_config,
         }
     )
@@ -242,6 +247,17 @@ def send_events(client, stripe_double):
         return responses
 
     return send
+
+
+@pytest.fixture(autouse=True)
+def no_mail_worker_left_running():
+    """A test that starts the in-process mail worker stops it: a thread left sending would
+    write into the next test's database."""
+    yield
+    from store.mail.sender import WORKER_THREAD
+
+    running = [thread for thread in threading.enumerate() if thread.name == WORKER_THREAD]
+    assert not running, "the mail worker thread is still running"
 
 
 def _cheap_hash(password, method=None, salt_length=16):

@@ -227,6 +227,10 @@ class SettingsForm(FlaskForm):
             NumberRange(min=0, max=60, message=_l("Enter 0 to 60 days.")),
         ],
     )
+    notify_pending_comments = BooleanField(
+        _l("Tell the admins about comments awaiting moderation"),
+        description=_l("Every admin gets an email for each comment a reader submits."),
+    )
 
 
 class ConfirmForm(FlaskForm):

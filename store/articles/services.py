@@ -3,11 +3,16 @@
 import logging
 
 import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from store.accounts.models import User
 from store.articles.models import Article, Category, Comment, CommentStatus
 from store.database import utcnow
 from store.extensions import db
+from store.mail.services import queue_message
+from store.settings.services import notify_pending_comments
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +68,28 @@ def submit_comment(article: Article, *, name: str, email: str, website: str, bod
     db.session.add(comment)
     db.session.flush()
     logger.info("comment %s on article %s waits for moderation", comment.id, article.slug)
+    notify_admins_of_pending_comment(comment)
     return comment
+
+
+def notify_admins_of_pending_comment(comment: Comment) -> None:
+    """Queue "a comment awaits moderation" to every admin, unless the settings turned it off."""
+    if not notify_pending_comments():
+        return
+    admins = db.session.scalars(sa.select(User).where(User.is_admin).order_by(User.id))
+    for admin in admins:
+        queue_message(
+            f"comment-pending:{comment.id}:{admin.id}",
+            admin.email,
+            "comment_pending",
+            locale=admin.locale,
+            article_title=comment.article.title,
+            author_name=comment.author_name,
+            comment_body=comment.body,
+            action_url=url_for("admin.comments", _external=True),
+            # lazy: written in the admin's language when the message is rendered
+            action_label=_l("Moderate the comments"),
+        )
 
 
 def last_signature(email: str) -> str:

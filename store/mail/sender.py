@@ -1,7 +1,9 @@
 """Send what the outbox holds: to the SMTP server, or (no server configured) to .eml files.
 
-Each due message is locked while it is sent (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so
-several workers share the outbox and a message goes out once; a failure is retried later,
+A worker claims a due message before sending it: it picks one no other worker holds
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL) and pushes its next attempt past the time a send can
+take, in a transaction of its own. So several workers share the outbox, each message goes out
+once, and no database lock is held while the SMTP server answers. A failure is retried later,
 waiting longer each time.
 """
 
@@ -25,6 +27,11 @@ logger = logging.getLogger(__name__)
 
 #: the longest wait between two tries of one message
 MAX_BACKOFF = timedelta(hours=1)
+#: the name of the thread that sends the outbox inside the web process (`make run`)
+WORKER_THREAD = "mail-worker"
+#: how long a claimed message stays with its worker: far longer than an SMTP exchange bounded
+#: by MAIL_TIMEOUT_SECONDS takes; after that (the worker died mid-send) another one retries it
+CLAIM = timedelta(minutes=10)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -41,8 +48,11 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(idstring=str(message.id), domain=config["MAIL_DOMAIN"])
-    email.set_content(message.text_body)
-    email.add_alternative(message.html_body, subtype="html")
+    # An .eml file (no SMTP server) is read by a person: 8bit keeps its text and long links as
+    # written, where quoted-printable would cut a reset link across lines.
+    encoding = None if config.get("MAIL_SERVER") else "8bit"
+    email.set_content(message.text_body, cte=encoding)
+    email.add_alternative(message.html_body, subtype="html", cte=encoding)
     return email
 
 
@@ -71,17 +81,39 @@ def deliver(email: EmailMessage) -> str:
     return f"{server}:{port}"
 
 
-def send_due(limit: int = 20) -> int:
-    """Send up to `limit` due messages, one transaction each; returns how many went out."""
-    sent = 0
-    for _ in range(limit):
+def claim_next() -> OutboxMessage | None:
+    """The next due message, now this worker's alone to send (None when nothing is due)."""
+    while True:
+        now = utcnow()
+        due = sa.and_(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
         message = db.session.scalar(
             sa.select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= utcnow())
+            .where(due)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(1)
             .with_for_update(skip_locked=True)
         )
+        if message is None:
+            db.session.commit()
+            return None
+        # Conditional: SQLite has no row locks, so another worker may have read the same row;
+        # the one whose update finds it still due owns it.
+        claimed = db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, due)
+            .values(next_attempt_at=now + CLAIM)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            return message
+
+
+def send_due(limit: int = 20) -> int:
+    """Send up to `limit` due messages, each claimed first; returns how many went out."""
+    sent = 0
+    for _ in range(limit):
+        message = claim_next()
         if message is None:
             break
         try:
@@ -129,7 +161,7 @@ def start_in_process_worker(app: Flask) -> threading.Event:
         target=run_worker,
         args=(app,),
         kwargs={"poll_seconds": app.config["MAIL_POLL_SECONDS"], "stop": stop},
-        name="mail-worker",
+        name=WORKER_THREAD,
         daemon=True,
     )
     thread.start()

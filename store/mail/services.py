@@ -10,7 +10,6 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
-from store.database import utcnow
 from store.extensions import db
 from store.mail.models import OutboxMessage
 
@@ -29,16 +28,20 @@ def render_message(template: str, locale: str, **context) -> tuple[str, str, str
     return " ".join(subject.split()), text.strip() + "\n", html
 
 
-def queue_message(key: str, to: str, template: str, *, locale: str = "fr", **context) -> int | None:
-    """Write one message for `key` to the outbox; its id, or None if that cause has one."""
+def queue_message(
+    key: str, to: str, template: str, *, locale: str = "fr", **context
+) -> OutboxMessage | None:
+    """Write one message for `key` to the outbox (None if that cause already has one)."""
     if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.key == key)):
         return None
     subject, text, html = render_message(template, locale, **context)
-    # INSERT … ON CONFLICT DO NOTHING: a concurrent request queuing the same cause waits for
-    # the other's commit, then inserts nothing; no savepoint (on SQLite one would commit early).
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
+    # INSERT … ON CONFLICT DO NOTHING: a concurrent request queuing the same cause adds
+    # nothing, and the caller's transaction goes on. (A savepoint would not do: on SQLite,
+    # releasing one opened before any write commits the caller's transaction.)
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    message = db.session.scalar(
         insert(OutboxMessage)
         .values(
             key=key,
@@ -47,17 +50,12 @@ def queue_message(key: str, to: str, template: str, *, locale: str = "fr", **con
             subject=subject,
             text_body=text,
             html_body=html,
-            created_at=utcnow(),
-            next_attempt_at=utcnow(),
-            attempts=0,
-            last_error="",
         )
         .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
-        .returning(OutboxMessage.id)
+        .returning(OutboxMessage)
     )
-    message_id = db.session.scalar(statement)
-    if message_id is None:
+    if message is None:
         logger.info("mail %s already queued", key)
         return None
     logger.info("mail %s queued for %s", key, to)
-    return message_id
+    return message

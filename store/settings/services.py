@@ -9,6 +9,8 @@ from store.settings.models import Setting
 DEFAULTS = {
     # Days a past-due subscriber keeps reading while Stripe retries the payment.
     "grace_period_days": "7",
+    # "1": every admin gets an email when a reader's comment waits for moderation.
+    "notify_pending_comments": "1",
 }
 
 
@@ -30,3 +32,8 @@ def set_setting(key: str, value: str) -> None:
 
 def grace_period_days() -> int:
     return int(get_setting("grace_period_days"))
+
+
+def notify_pending_comments() -> bool:
+    """Whether the admins hear by email of each comment that waits for moderation."""
+    return get_setting("notify_pending_comments") == "1"
