@@ -259,6 +259,18 @@ def test_an_order_is_confirmed_even_when_stripe_hides_the_invoice(
     assert "facture Stripe" not in message.text_body
 
 
+def test_a_delayed_payment_is_confirmed_when_it_settles_not_before(
+    app, db, payments, send_events, offer
+):
+    browser = register(visitor(app), "lea@example.org")
+    session_id = checkout(browser, offer)
+    send_events(payments.complete_checkout(session_id, async_payment=True))
+    browser.client.get(f"/checkout/success?session_id={session_id}")
+    assert queued(db, "order_paid") == []
+    send_events(payments.async_payment_result(session_id, succeeded=True))
+    assert len(queued(db, "order_paid")) == 1
+
+
 # --- subscription life ---------------------------------------------------------------------
 
 
