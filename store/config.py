@@ -126,6 +126,9 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
             "LOGIN_LIMIT_PER_ACCOUNT_ALL_ADDRESSES", "20 per minute;100 per hour"
         ),
         "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "5 per minute;50 per day"),
+        "EMAIL_CONFIRM_RESEND_LIMIT": os.environ.get(
+            "EMAIL_CONFIRM_RESEND_LIMIT", "3 per hour;10 per day"
+        ),
         "COMMENT_LIMIT": os.environ.get("COMMENT_LIMIT", "5 per minute;50 per day"),
         "CHECKOUT_LIMIT": os.environ.get("CHECKOUT_LIMIT", "10 per minute"),
         #: host names the store answers to (comma-separated); others get a 400

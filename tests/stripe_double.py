@@ -953,6 +953,8 @@ class StripeDouble:
                 "total_excluding_tax": 0,
             },
         )
+        # Stripe's page where the customer reads and downloads the invoice (a receipt once paid).
+        invoice["hosted_invoice_url"] = f"{self.base_url}/invoice/{invoice['id']}"
         lines = [
             self._invoice_line(
                 invoice, item, item["current_period_start"], item["current_period_end"]

@@ -30,6 +30,9 @@ class User(UserMixin, Model):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: the language of the messages sent to them ("fr" / "en"): the one they used last
     locale: Mapped[str] = mapped_column(sa.String(5), default="fr", server_default="fr")
+    #: when the owner followed the link mailed to `email`; None while unconfirmed (the
+    #: account works meanwhile; accounts older than confirmation emails start unconfirmed)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def get_id(self) -> str:

@@ -57,6 +57,7 @@ def register():
                 _("An account already uses this email. Log in instead, or use another email.")
             )
         else:
+            services.queue_email_confirmation(user)
             db.session.commit()
             start_session(user)
             flash(_("Welcome! Your account is ready."), "success")
@@ -177,6 +178,43 @@ def logout():
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("articles.index"), code=303)
+
+
+#: how each outcome of a confirmation link is flashed
+_CONFIRMATION_CATEGORIES = {
+    services.EmailConfirmation.CONFIRMED: "success",
+    services.EmailConfirmation.ALREADY_CONFIRMED: "info",
+    services.EmailConfirmation.EXPIRED: "error",
+    services.EmailConfirmation.INVALID: "error",
+}
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_email(token: str):
+    """Follow the link mailed to confirm the account's address (a GET: a mail can't POST)."""
+    outcome = services.confirm_email(token)
+    db.session.commit()
+    flash(str(outcome.label), _CONFIRMATION_CATEGORIES[outcome])
+    target = "accounts.index" if current_user.is_authenticated else "accounts.login"
+    return redirect(url_for(target), code=303)
+
+
+@bp.post("/email/confirm")
+@login_required
+@limiter.limit(
+    lambda: current_app.config["EMAIL_CONFIRM_RESEND_LIMIT"],
+    key_func=lambda: f"email-confirm-resend:{current_user.get_id()}",
+)
+def resend_email_confirmation():
+    """Mail the confirmation link again."""
+    user = current_user._get_current_object()
+    if user.email_confirmed_at is not None:
+        flash(_("Your email address is already confirmed."), "info")
+    else:
+        services.queue_email_confirmation(user, resend=True)
+        db.session.commit()
+        flash(_("A new confirmation link is on its way to %(email)s.", email=user.email), "success")
+    return redirect(url_for("accounts.index"), code=303)
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ Services flush; the caller commits, so a message exists exactly when its cause d
 import logging
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -19,12 +19,25 @@ logger = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
 
 
+def _render(name: str, context: dict) -> str:
+    # Not render_template: the site's context processors (the visitor's cart, the page's
+    # canonical URL…) belong to the page, and loading the cart here would leave a stale copy
+    # for the page the same request renders next.
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def render_message(template: str, locale: str, **context) -> tuple[str, str, str]:
     """Subject, plain text and HTML of `templates/mail/<template>.*` in `locale`."""
-    with force_locale(locale if locale in LANGUAGES else LANGUAGES[0]):
-        subject = render_template(f"mail/{template}.subject.txt", **context)
-        text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
+    language = locale if locale in LANGUAGES else LANGUAGES[0]
+    context = {
+        "site_name": current_app.config["SITE_NAME"],
+        "current_locale": language,
+        **context,
+    }
+    with force_locale(language):
+        subject = _render(f"mail/{template}.subject.txt", context)
+        text = _render(f"mail/{template}.txt", context)
+        html = _render(f"mail/{template}.html", context)
     return " ".join(subject.split()), text.strip() + "\n", html
 
 

@@ -16,6 +16,7 @@ from store.ops.logging import tag_order
 from store.orders.models import Order, OrderMode, OrderStatus
 from store.orders.services import mark_order
 from store.payments import stripe_objects as read
+from store.payments.emails import queue_order_paid
 from store.payments.models import PaymentStatus
 from store.payments.services import link_customer, order_from_metadata, record_payment
 from store.subscriptions.services import refresh_subscription
@@ -62,6 +63,9 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
         if order.status is not OrderStatus.PAID:
             mark_order(order, OrderStatus.PAID)
             logger.info("order %s paid (checkout session %s)", order.number, session_id)
+        if order.status is OrderStatus.PAID:
+            # Once per order, however many deliveries and success-page visits report it.
+            queue_order_paid(order, session)
     return order
 
 

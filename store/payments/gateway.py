@@ -207,6 +207,11 @@ def create_portal_session(customer_id: str, *, return_url: str, locale: str) -> 
     return _client().v1.billing_portal.sessions.create(params=params).url
 
 
+def retrieve_invoice(invoice_id: str) -> dict[str, Any]:
+    """The invoice as Stripe has it now (its hosted page's URL, once finalised)."""
+    return as_dict(_client().v1.invoices.retrieve(invoice_id))
+
+
 # --- charges -------------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from store.payments.services import (
     record_payment,
     user_for_customer,
 )
+from store.subscriptions import emails
 from store.subscriptions.models import Subscription, SubscriptionStatus
 from store.urls import valid_id
 
@@ -60,6 +61,10 @@ def upsert_subscription(
     if order is not None:
         tag_order(order.number)
     customer_id = read.reference(subscription, "customer") or ""
+    # What the customer was last told about, so a message goes on a transition only.
+    was_known = row is not None
+    was_cancelling = row is not None and row.cancel_at_period_end
+    had_ended = row is not None and row.status is SubscriptionStatus.CANCELED
     if row is None:
         row = Subscription(stripe_subscription_id=subscription_id)
         db.session.add(row)
@@ -90,6 +95,11 @@ def upsert_subscription(
         link_customer(row.user_id, customer_id)
     row.product_id = row.product_id or _product_for(subscription, order)
     db.session.flush()
+    if was_known and not had_ended:
+        if row.status is SubscriptionStatus.CANCELED:
+            emails.queue_subscription_ended(row)
+        elif row.cancel_at_period_end and not was_cancelling:
+            emails.queue_subscription_cancelled(row)
     logger.info(
         "subscription %s is %s (order %s)",
         row.stripe_subscription_id,
@@ -146,6 +156,8 @@ def record_invoice(invoice: dict[str, Any], status: PaymentStatus) -> Payment:
         period_start=read.timestamp(period, "start"),
         period_end=read.timestamp(period, "end"),
     )
+    if status is PaymentStatus.FAILED and subscription is not None:
+        emails.queue_payment_failed(invoice_id, subscription)
     logger.info("invoice %s %s for subscription %s", invoice_id, status, subscription_id)
     return payment
 

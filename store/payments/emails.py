@@ -1,0 +1,71 @@
+"""The order confirmation mailed when an order is paid. Services flush; the caller commits."""
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from store.accounts.models import User
+from store.extensions import db
+from store.mail.models import OutboxMessage
+from store.mail.services import queue_message
+from store.orders.models import Order
+from store.payments import gateway
+from store.payments import stripe_objects as read
+
+logger = logging.getLogger(__name__)
+
+
+def recipient(user_id: int | None, fallback_email: str | None) -> tuple[str, str] | None:
+    """Where a customer's message goes and in which language (French without an account)."""
+    user = db.session.get(User, user_id) if user_id else None
+    if user is not None:
+        return user.email, user.locale
+    return (fallback_email, "fr") if fallback_email else None
+
+
+def receipt_url(session: dict[str, Any]) -> str | None:
+    """The page where Stripe shows the invoice of a subscription checkout, if Stripe has one.
+
+    The store records no such URL: it is read from the session's invoice now, once per order.
+    A one-time payment has no invoice (the store does not ask Stripe to create one) and its
+    charge's receipt is not fetched: the customer's order page stands in for it.
+    """
+    invoice_id = read.reference(session, "invoice")
+    if not invoice_id:
+        return None
+    try:
+        invoice = gateway.retrieve_invoice(invoice_id)
+    except gateway.StripeError as error:
+        # A missing link must not undo the payment: the mail goes without it.
+        logger.warning("invoice %s: hosted page unknown: %s", invoice_id, error)
+        return None
+    url = read.text(invoice, "hosted_invoice_url")
+    # Only a web address goes into a link (the test double's pages are plain HTTP).
+    return url if url and url.startswith(("https://", "http://")) else None
+
+
+def queue_order_paid(order: Order, session: dict[str, Any]) -> OutboxMessage | None:
+    """Queue the order confirmation, once per order, in the customer's language."""
+    key = f"order-paid:{order.number}"
+    if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.key == key)):
+        return None
+    to = recipient(order.user_id, order.email)
+    if to is None:
+        return None
+    return queue_message(
+        key,
+        to[0],
+        "order_paid",
+        locale=to[1],
+        order=order,
+        receipt_url=receipt_url(session),
+        order_url=url_for("accounts.order", number=order.number, _external=True),
+        account_url=url_for("accounts.index", _external=True, _anchor="purchases"),
+        subscriber_articles_url=url_for("articles.index", _external=True),
+        download_limit=current_app.config["DOWNLOAD_LIMIT"],
+        action_url=url_for("accounts.index", _external=True, _anchor="purchases"),
+        action_label=_l("See my purchases"),
+    )

@@ -1,0 +1,84 @@
+"""Messages about a subscription's money: a failed payment, a cancellation, the end.
+
+Services flush; the caller commits.
+"""
+
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from store.mail.models import OutboxMessage
+from store.mail.services import queue_message
+from store.payments.emails import recipient
+from store.settings.services import grace_period_days
+from store.subscriptions.models import Subscription
+
+
+def _to(subscription: Subscription) -> tuple[str, str] | None:
+    order = subscription.order
+    return recipient(subscription.user_id, order.email if order else None)
+
+
+def _name(subscription: Subscription) -> str:
+    if subscription.product is not None:
+        return subscription.product.name
+    if subscription.order is not None and subscription.order.lines:
+        return subscription.order.lines[0].title
+    return ""
+
+
+def queue_payment_failed(invoice_id: str, subscription: Subscription) -> OutboxMessage | None:
+    """Warn that a renewal failed: where to fix the card, and until when access lasts."""
+    to = _to(subscription)
+    if to is None:
+        return None
+    grace_end = None
+    if subscription.past_due_since is not None:
+        grace_end = subscription.past_due_since + timedelta(days=grace_period_days())
+    return queue_message(
+        f"payment-failed:{invoice_id}",
+        to[0],
+        "payment_failed",
+        locale=to[1],
+        name=_name(subscription),
+        grace_end=grace_end,
+        # The portal opens with a POST from the account page (no state change on a GET link).
+        action_url=url_for("accounts.index", _external=True),
+        action_label=_l("Update my payment method"),
+    )
+
+
+def queue_subscription_cancelled(subscription: Subscription) -> OutboxMessage | None:
+    """Confirm a cancellation at the period end: access lasts until then."""
+    to = _to(subscription)
+    end = subscription.current_period_end
+    if to is None:
+        return None
+    return queue_message(
+        f"subscription-cancelled:{subscription.stripe_subscription_id}:"
+        f"{int(end.timestamp()) if end else ''}",
+        to[0],
+        "subscription_cancelled",
+        locale=to[1],
+        name=_name(subscription),
+        access_until=end,
+        action_url=url_for("accounts.index", _external=True, _anchor="purchases"),
+        action_label=_l("Manage my subscription"),
+    )
+
+
+def queue_subscription_ended(subscription: Subscription) -> OutboxMessage | None:
+    """Say that a subscription is over, and where to subscribe again."""
+    to = _to(subscription)
+    if to is None:
+        return None
+    return queue_message(
+        f"subscription-ended:{subscription.stripe_subscription_id}",
+        to[0],
+        "subscription_ended",
+        locale=to[1],
+        name=_name(subscription),
+        action_url=url_for("catalog.index", _external=True),
+        action_label=_l("See the offers"),
+    )
