@@ -1,6 +1,8 @@
-"""Registration, login, logout and "Mon compte"."""
+"""Registration, login, logout and "Mon compte" with its self-service (password, email,
+export, deletion)."""
 
 import hashlib
+import json
 import logging
 
 from flask import (
@@ -20,11 +22,22 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from store.access import purchases
-from store.accounts import services
-from store.accounts.forms import LoginForm, PasswordChangeForm, RegisterForm
+from store.accounts import privacy, services
+from store.accounts.forms import (
+    ConfirmForm,
+    DeleteAccountForm,
+    EmailChangeForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordForgotForm,
+    PasswordResetForm,
+    RegisterForm,
+)
 from store.accounts.models import normalise_email
+from store.database import utcnow
 from store.extensions import db, limiter
 from store.orders.services import order_for, orders_for
 from store.payments import gateway
@@ -287,3 +300,205 @@ def billing_portal():
         )
         return redirect(url_for("accounts.index"), code=303)
     return redirect(url, code=303)
+
+
+# --- password reset ----------------------------------------------------------------------
+
+
+def _reset_email_key() -> str:
+    return "password-reset-email:" + normalise_email(request.form.get("email", ""))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_EMAIL"],
+    methods=["POST"],
+    key_func=_reset_email_key,
+)
+def forgot_password():
+    """Ask for a password-reset link; the answer never says whether the address has an
+    account."""
+    form = PasswordForgotForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            _(
+                "If an account uses %(email)s, a link to choose a new password is on its way "
+                "there. It works for one hour.",
+                email=normalise_email(form.email.data),
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.forgot_password"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+def _link_invalid(again_url: str, message: str | None = None):
+    return render_template(
+        "accounts/link_invalid.html",
+        again_url=again_url,
+        message=message
+        or _("This link has expired or has already been used. Ask for a new one below."),
+    ), 400
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a mailed link (1 hour, once); it logs the customer in."""
+    user = services.user_for_reset_token(token)
+    if user is None:
+        page, status = _link_invalid(url_for("accounts.forgot_password"))
+    else:
+        form = PasswordResetForm()
+        if form.validate_on_submit():
+            services.set_new_password(user, form.password.data)
+            db.session.commit()
+            start_session(user)
+            logger.info("user %s reset their password", user.id)
+            flash(_("Your new password is set. You are logged in."), "success")
+            return redirect(url_for("accounts.index"), code=303)
+        page = render_template("accounts/reset.html", form=form, token=token)
+        status = 400 if request.method == "POST" else 200
+    return page, status
+
+
+# --- email change ------------------------------------------------------------------------
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=lambda: f"email-change:{current_user.get_id()}",
+)
+def email():
+    """Change the email address: it changes once the link mailed to the new one is followed."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        new_email = normalise_email(form.email.data)
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("Wrong password."))
+        elif new_email == current_user.email:
+            form.email.errors.append(_("This is already your address."))
+        else:
+            try:
+                services.request_email_change(current_user._get_current_object(), new_email)
+            except services.EmailTaken:
+                form.email.errors.append(_("Another account uses this email."))
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "We sent a link to %(email)s: your address changes when you follow it "
+                        "(within 24 hours). Until then, keep logging in with %(old)s.",
+                        email=new_email,
+                        old=current_user.email,
+                    ),
+                    "info",
+                )
+                return redirect(url_for("accounts.index"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/email.html", form=form), status
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Confirm a new email address from the mailed link (a button: the link alone changes
+    nothing, so a mail scanner opening it cannot)."""
+    try:
+        user, new_email = services.email_change_for_token(token)
+    except services.LinkInvalid:
+        return _link_invalid(
+            url_for("accounts.email"),
+            _(
+                "This link has expired or has already been used. Ask for a new one from your "
+                "account."
+            ),
+        )
+    except services.EmailTaken:
+        return _link_invalid(
+            url_for("accounts.email"),
+            _("Another account uses this address now: it cannot be yours too."),
+        )
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.change_email(user, new_email)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another account took the address this very moment
+            db.session.rollback()
+            return _link_invalid(
+                url_for("accounts.email"),
+                _("Another account uses this address now: it cannot be yours too."),
+            )
+        flash(_("Your email address is now %(email)s.", email=new_email), "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("accounts.index"), code=303)
+        return redirect(url_for("accounts.login"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/email_confirm.html", form=form, new_email=new_email), status
+
+
+# --- export and deletion -------------------------------------------------------------------
+
+
+@bp.get("/export")
+@login_required
+def export():
+    """Download everything the store keeps about the account, as JSON."""
+    data = privacy.export_data(current_user._get_current_object())
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", mimetype="application/json"
+    )
+    filename = f"account-{utcnow():%Y-%m-%d}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    logger.info("user %s exported their data", current_user.id)
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=lambda: f"account-delete:{current_user.get_id()}",
+)
+def delete_account():
+    """Delete the account, confirmed with the password (orders and payments stay, anonymised)."""
+    form = DeleteAccountForm()
+    if current_user.is_admin:
+        # The back office must keep someone who can reach it.
+        form.form_errors.append(_("An administrator account cannot be deleted here."))
+    elif form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("Wrong password. Nothing was deleted."))
+        else:
+            try:
+                privacy.delete_account(current_user._get_current_object())
+            except privacy.CancellationFailed as error:
+                db.session.rollback()
+                logger.error("account deletion stopped: Stripe did not cancel %s", error)
+                form.current.errors.append(
+                    _(
+                        "Your subscription could not be cancelled at Stripe right now, so "
+                        "nothing was deleted. Please try again in a moment."
+                    )
+                )
+            else:
+                db.session.commit()
+                logout_user()
+                flash(_("Your account is deleted."), "success")
+                return redirect(url_for("accounts.deleted"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/delete.html", form=form), status
+
+
+@bp.get("/deleted")
+def deleted():
+    """What was erased with the account, and what the law makes the store keep."""
+    return render_template("accounts/deleted.html")
