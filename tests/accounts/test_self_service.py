@@ -222,6 +222,21 @@ def test_an_email_change_takes_effect_only_from_the_link(app, db, make_user):
     login(visitor(app), db.session.get(User, user.id))
 
 
+def test_a_password_change_stops_a_pending_email_change(app, db, make_user):
+    """What the notice to the old address promises, if someone else asked for the change."""
+    user = make_user("claire@example.org")
+    browser = logged_in(app, user)
+    browser.post("/account/email", {"email": "intrus@example.org", "current": PASSWORD})
+    link = mailed_link(db, "intrus@example.org", "email_change_confirm")
+    browser.post(
+        "/account/password",
+        {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert visitor(app).post(link).status_code == 400
+    db.session.rollback()
+    assert db.session.get(User, user.id).email == "claire@example.org"
+
+
 @pytest.mark.parametrize(
     "fields, message",
     [
