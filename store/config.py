@@ -129,6 +129,11 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "EMAIL_CONFIRM_RESEND_LIMIT": os.environ.get(
             "EMAIL_CONFIRM_RESEND_LIMIT", "3 per hour;10 per day"
         ),
+        #: "forgot password" requests from one client address, and for one email address
+        "PASSWORD_RESET_LIMIT": os.environ.get("PASSWORD_RESET_LIMIT", "5 per minute;30 per day"),
+        "PASSWORD_RESET_LIMIT_PER_EMAIL": os.environ.get(
+            "PASSWORD_RESET_LIMIT_PER_EMAIL", "3 per hour;10 per day"
+        ),
         "COMMENT_LIMIT": os.environ.get("COMMENT_LIMIT", "5 per minute;50 per day"),
         "CHECKOUT_LIMIT": os.environ.get("CHECKOUT_LIMIT", "10 per minute"),
         #: host names the store answers to (comma-separated); others get a 400

@@ -418,6 +418,30 @@ def test_api_update_cancels_at_period_end(
     assert [e["type"] for e in stripe_double.renew(sub_id)] == ["customer.subscription.deleted"]
 
 
+def test_api_cancel_ends_the_subscription_now(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    session = subscription_checkout(client)
+    stripe_double.complete_checkout(session.id)
+    sub_id = stripe_double.get(session.id)["subscription"]
+
+    canceled = client.v1.subscriptions.cancel(
+        sub_id, params={"cancellation_details": {"comment": "Compte supprimé"}}
+    )
+
+    request = stripe_double.last("DELETE", f"/v1/subscriptions/{sub_id}")
+    assert request.params == {"cancellation_details": {"comment": "Compte supprimé"}}
+    assert canceled.status == "canceled"
+    assert canceled.cancellation_details.comment == "Compte supprimé"
+    assert client.v1.subscriptions.retrieve(sub_id).status == "canceled"
+    assert stripe_double.events[-1]["type"] == "customer.subscription.deleted"
+    # As on Stripe: a subscription cancels once, and unknown parameters are refused.
+    with pytest.raises(stripe.InvalidRequestError, match="already canceled"):
+        client.v1.subscriptions.cancel(sub_id)
+    with pytest.raises(stripe.InvalidRequestError, match="refund"):
+        client.v1.subscriptions.cancel(sub_id, params={"refund": True})  # type: ignore[typeddict-unknown-key]
+
+
 def test_payment_mode_with_async_payment(
     stripe_double: StripeDouble, client: stripe.StripeClient
 ) -> None:

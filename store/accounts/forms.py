@@ -1,4 +1,4 @@
-"""Registration and login forms."""
+"""Registration, login and account self-service forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,6 +26,12 @@ def confirm_field() -> PasswordField:
     )
 
 
+def current_password_field() -> PasswordField:
+    return PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your password."))]
+    )
+
+
 class RegisterForm(FlaskForm):
     email = email_field()
     password = new_password_field()
@@ -34,9 +40,7 @@ class RegisterForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(
-        _l("Current password"), validators=[DataRequired(_l("Enter your password."))]
-    )
+    current = current_password_field()
     password = new_password_field(_l("New password"))
     confirm = confirm_field()
 
@@ -48,3 +52,26 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Remember me"))
     next = HiddenField()
+
+
+class PasswordForgotForm(FlaskForm):
+    email = email_field()
+
+
+class PasswordResetForm(FlaskForm):
+    password = new_password_field(_l("New password"))
+    confirm = confirm_field()
+
+
+class EmailChangeForm(FlaskForm):
+    email = email_field(_l("New email address"))
+    current = current_password_field()
+
+
+class ConfirmForm(FlaskForm):
+    """A button that confirms what a mailed link asks (a link alone changes nothing)."""
+
+
+class DeleteAccountForm(FlaskForm):
+    # Named like the password-change form's field: the password the account has now.
+    current = current_password_field()

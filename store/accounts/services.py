@@ -1,10 +1,13 @@
 """Creating accounts and checking credentials."""
 
+import hashlib
+import hmac
 import logging
 import secrets
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,7 +16,8 @@ from store.accounts.models import User, normalise_email
 from store.database import LabelledEnum, set_labels, utcnow
 from store.extensions import db
 from store.mail.models import OutboxMessage
-from store.mail.services import queue_message
+from store.mail.services import queue_message, render_message
+from store.urls import valid_id
 
 logger = logging.getLogger(__name__)
 
@@ -142,3 +146,142 @@ def confirm_email(token: str) -> EmailConfirmation:
     db.session.flush()
     logger.info("user %s confirmed their email", user.id)
     return EmailConfirmation.CONFIRMED
+
+
+# --- password reset and email change ---------------------------------------------------
+
+#: a password-reset link works this long, and once
+RESET_MAX_AGE = 3600
+#: an email-change link works this long, and once
+EMAIL_CHANGE_MAX_AGE = 24 * 3600
+
+
+def _fingerprint(*parts: object) -> str:
+    material = ":".join(str(part) for part in parts)
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, material.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def reset_fingerprint(user: User) -> str:
+    """Changes whenever the password, the email or the session version changes: a reset link
+    stops working after any of those (its own use included)."""
+    return _fingerprint(user.id, user.email, user.password_hash, user.session_version)
+
+
+def password_fingerprint(user: User) -> str:
+    """Changes with the password: a password change stops a pending email change."""
+    return _fingerprint(user.id, user.password_hash)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link if an account uses `email`; the same work, and nothing said, if not."""
+    user = find_user_by_email(email)
+    # An unknown address makes and renders a message too, so both answers take as long.
+    if user is None:
+        fingerprint = _fingerprint(0, normalise_email(email), "-", 1)
+    else:
+        fingerprint = reset_fingerprint(user)
+    token = tokens.make_token("password-reset", {"user": user.id if user else 0, "fp": fingerprint})
+    context = {"action_url": url_for("accounts.reset_password", token=token, _external=True)}
+    if user is None:
+        render_message("password_reset", str(get_locale() or "fr"), **context)
+        logger.info("password reset asked for an unknown address")
+        return
+    queue_message(
+        f"password-reset:{user.id}:{_digest(token)}",
+        user.email,
+        "password_reset",
+        locale=user.locale,
+        **context,
+    )
+    logger.info("password reset link queued for user %s", user.id)
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The account a reset link is for, while the link is valid (1 hour, unused)."""
+    data = tokens.valid_token("password-reset", token, RESET_MAX_AGE)
+    if data is None:
+        return None
+    user_id, fingerprint = valid_id(data.get("user")), data.get("fp")
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or not isinstance(fingerprint, str):
+        return None
+    return user if hmac.compare_digest(fingerprint, reset_fingerprint(user)) else None
+
+
+def set_new_password(user: User, password: str) -> None:
+    """Replace the password; every session and link of the account ends."""
+    user.set_password(password)
+    user.end_sessions()
+    db.session.flush()
+    logger.info("user %s set a new password", user.id)
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Mail a confirmation link to the new address and a notice to the old one; raises
+    EmailTaken when another account uses the new address."""
+    new_email = normalise_email(new_email)
+    if find_user_by_email(new_email) is not None:
+        raise EmailTaken(new_email)
+    token = tokens.make_token(
+        "email-change",
+        {"user": user.id, "old": user.email, "new": new_email, "fp": password_fingerprint(user)},
+    )
+    digest = _digest(token)
+    queue_message(
+        f"email-change:{user.id}:{digest}",
+        new_email,
+        "email_change_confirm",
+        locale=user.locale,
+        action_url=url_for("accounts.confirm_email_change", token=token, _external=True),
+        old_email=user.email,
+        new_email=new_email,
+    )
+    queue_message(
+        f"email-change-notice:{user.id}:{digest}",
+        user.email,
+        "email_change_notice",
+        locale=user.locale,
+        new_email=new_email,
+    )
+    logger.info("user %s asked to change their email", user.id)
+
+
+class LinkInvalid(ValueError):
+    """The link expired, was used, or was not made by the store."""
+
+
+def email_change_for_token(token: str) -> tuple[User, str]:
+    """The account and new address a change link is for; raises LinkInvalid, or EmailTaken
+    when another account took the new address meanwhile."""
+    data = tokens.valid_token("email-change", token, EMAIL_CHANGE_MAX_AGE)
+    if data is None:
+        raise LinkInvalid(token)
+    user_id, old, new = valid_id(data.get("user")), data.get("old"), data.get("new")
+    fingerprint = data.get("fp")
+    user = db.session.get(User, user_id) if user_id else None
+    # Once followed, the account's email is no longer `old`: the link works once.
+    if (
+        user is None
+        or not isinstance(new, str)
+        or not isinstance(fingerprint, str)
+        or user.email != old
+        or not hmac.compare_digest(fingerprint, password_fingerprint(user))
+    ):
+        raise LinkInvalid(token)
+    other = find_user_by_email(new)
+    if other is not None and other.id != user.id:
+        raise EmailTaken(new)
+    return user, new
+
+
+def change_email(user: User, new_email: str) -> None:
+    """Give the account its new, confirmed address (following the link confirmed it)."""
+    user.email = normalise_email(new_email)
+    user.email_confirmed_at = utcnow()
+    db.session.flush()
+    logger.info("user %s changed their email", user.id)

@@ -18,12 +18,11 @@ from store.payments import stripe_objects as read
 logger = logging.getLogger(__name__)
 
 
-def recipient(user_id: int | None, fallback_email: str | None) -> tuple[str, str] | None:
-    """Where a customer's message goes and in which language (French without an account)."""
+def recipient(user_id: int | None) -> tuple[str, str] | None:
+    """Where a customer's message goes and in which language. Every order is placed from an
+    account, so an order without one is a deleted account's: it gets no message."""
     user = db.session.get(User, user_id) if user_id else None
-    if user is not None:
-        return user.email, user.locale
-    return (fallback_email, "fr") if fallback_email else None
+    return (user.email, user.locale) if user is not None else None
 
 
 def receipt_url(session: dict[str, Any]) -> str | None:
@@ -52,7 +51,7 @@ def queue_order_paid(order: Order, session: dict[str, Any]) -> OutboxMessage | N
     key = f"order-paid:{order.number}"
     if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.key == key)):
         return None
-    to = recipient(order.user_id, order.email)
+    to = recipient(order.user_id)
     if to is None:
         return None
     return queue_message(

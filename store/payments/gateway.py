@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         PriceCreateParams,
         ProductCreateParams,
         ProductUpdateParams,
+        SubscriptionCancelParams,
         SubscriptionUpdateParams,
     )
     from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
@@ -195,6 +196,14 @@ def set_cancel_at_period_end(subscription_id: str, cancel: bool) -> dict[str, An
     """Ask Stripe to end the subscription at the period end (or to keep renewing it)."""
     params: SubscriptionUpdateParams = {"cancel_at_period_end": cancel}
     return as_dict(_client().v1.subscriptions.update(subscription_id, params=params))
+
+
+def cancel_subscription(subscription_id: str) -> dict[str, Any]:
+    """End the subscription now, without waiting for the period end (the account is deleted)."""
+    params: SubscriptionCancelParams = {
+        "cancellation_details": {"comment": "The customer deleted their account."}
+    }
+    return as_dict(_client().v1.subscriptions.cancel(subscription_id, params=params))
 
 
 def create_portal_session(customer_id: str, *, return_url: str, locale: str) -> str:

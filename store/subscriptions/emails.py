@@ -16,8 +16,7 @@ from store.subscriptions.models import Subscription
 
 
 def _to(subscription: Subscription) -> tuple[str, str] | None:
-    order = subscription.order
-    return recipient(subscription.user_id, order.email if order else None)
+    return recipient(subscription.user_id)
 
 
 def _name(subscription: Subscription) -> str:

@@ -1,0 +1,140 @@
+""" "Mon compte": what each purchase gives, access keys, orders, the Stripe portal, the password."""
+
+import logging
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from store.access import purchases
+from store.accounts.forms import (
+    PasswordChangeForm,
+)
+from store.accounts.views.blueprint import bp, start_session
+from store.extensions import db, limiter
+from store.orders.services import order_for, orders_for
+from store.payments import gateway
+from store.payments.services import customer_for_user
+from store.subscriptions.models import SubscriptionStatus
+from store.subscriptions.services import subscriptions_for
+
+logger = logging.getLogger(__name__)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=lambda: f"password-change:{current_user.get_id()}",
+)
+def password():
+    """Change the password: every other session and remember-me cookie ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("Wrong password."))
+        else:
+            user = current_user._get_current_object()
+            user.set_password(form.password.data)
+            user.end_sessions()
+            db.session.commit()
+            start_session(user)  # this browser stays logged in, with the new version
+            logger.info("user %s changed their password", user.id)
+            flash(_("Your password is changed. Every other device is logged out."), "success")
+            return redirect(url_for("accounts.index"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/password.html", form=form), status
+
+
+def _account_page(shown_key=None):
+    """Mon compte, with what each purchase gives; keys issued now are shown whole, once."""
+    subscriptions = subscriptions_for(current_user)
+    orders = orders_for(current_user)
+    page = render_template(
+        "accounts/index.html",
+        subscription_grants=purchases.subscription_grants(current_user, subscriptions),
+        order_grants=purchases.order_grants(current_user, orders),
+        shown_key=shown_key,
+        orders=orders,
+        subscriptions=subscriptions,
+        past_due=[s for s in subscriptions if s.status is SubscriptionStatus.PAST_DUE],
+        has_customer=customer_for_user(current_user) is not None,
+        download_limit=current_app.config["DOWNLOAD_LIMIT"],
+    )
+    db.session.commit()  # keys issued while rendering
+    return page  # `no-store`, like every /account page (store/ops/private_pages.py)
+
+
+@bp.get("")
+@login_required
+def index():
+    """Mon compte: subscriptions and orders, newest first, and what each gives."""
+    return _account_page()
+
+
+@bp.post("/keys/<id:key_id>/regenerate")
+@login_required
+def regenerate_key(key_id: int):
+    """Replace an access key (the old one stops at once) and show the new one, this once.
+
+    The page is the response itself, not a redirect: a key shown once must not travel in a
+    cookie or a URL."""
+    shown = purchases.regenerate_key(current_user, key_id)
+    if shown is None:
+        if not purchases.owns_key(current_user, key_id):
+            abort(404)
+        # Their own key, already replaced (a double click, an old tab) or whose purchase ended.
+        flash(
+            _(
+                "This key was already replaced, or its purchase has ended: your account shows "
+                "the key in force, if any."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.index"), code=303)
+    logger.info("user %s regenerated access key %s", current_user.id, shown.row.prefix)
+    return _account_page(shown_key=shown)
+
+
+@bp.get("/orders/<number>")
+@login_required
+def order(number: str):
+    """One of the customer's own orders."""
+    found = order_for(current_user, number)
+    if found is None:
+        abort(404)
+    return render_template("accounts/order.html", order=found)
+
+
+@bp.post("/billing-portal")
+@login_required
+def billing_portal():
+    """Open Stripe's customer portal for the customer's own Stripe customer."""
+    customer = customer_for_user(current_user)
+    if customer is None or not gateway.is_configured():
+        flash(_("There is no subscription to manage yet."), "info")
+        return redirect(url_for("accounts.index"), code=303)
+    try:
+        url = gateway.create_portal_session(
+            customer.stripe_customer_id,
+            return_url=url_for("accounts.index", _external=True),
+            locale=str(get_locale() or "fr"),
+        )
+    except gateway.StripeError as error:
+        logger.error("user %s: portal session failed: %s", current_user.id, error)
+        flash(
+            _("Stripe's customer portal is not reachable right now; please try again in a moment."),
+            "error",
+        )
+        return redirect(url_for("accounts.index"), code=303)
+    return redirect(url, code=303)

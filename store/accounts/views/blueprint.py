@@ -1,0 +1,31 @@
+"""The accounts blueprint, and what its screens share (where to go next, starting a session)."""
+
+from flask import Blueprint, g, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from store.urls import safe_next
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def next_url(form) -> str:
+    """Where a form sends the visitor after it: its `next`, if on this site, else the account."""
+    return safe_next(form.next.data or request.args.get("next"), url_for("accounts.index"))
+
+
+def start_session(user, *, remember: bool = False) -> None:
+    """Log the user in with a fresh CSRF token (a token seen before login is not trusted)."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    login_user(user, remember=remember)
+
+
+def link_invalid(again_url: str, message: str | None = None):
+    """The 400 page of a mailed link that is expired, used or damaged, with a way to ask again."""
+    return render_template(
+        "accounts/link_invalid.html",
+        again_url=again_url,
+        message=message
+        or _("This link has expired or has already been used. Ask for a new one below."),
+    ), 400
