@@ -429,3 +429,12 @@ def test_an_admin_account_cannot_be_deleted_from_the_account_page(app, db, make_
         as_text=True
     )
     assert db.session.get(User, admin.id) is not None
+
+
+@pytest.mark.parametrize("url", ["/account/password", "/account/email", "/account/delete"])
+def test_forms_that_ask_for_the_password_stop_guessing(app, db, make_user, url):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    browser = logged_in(app, make_user("guess@example.org"))
+    statuses = [browser.post(url, {"current": f"wrong {n}"}).status_code for n in range(3)]
+    assert statuses == [400, 400, 429]
+    assert db.session.scalar(sa.select(User.email)) == "guess@example.org"  # nothing changed

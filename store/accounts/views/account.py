@@ -19,8 +19,8 @@ from store.access import purchases
 from store.accounts.forms import (
     PasswordChangeForm,
 )
-from store.accounts.views.blueprint import bp, start_session
-from store.extensions import db, limiter
+from store.accounts.views.blueprint import bp, password_checked, start_session
+from store.extensions import db
 from store.orders.services import order_for, orders_for
 from store.payments import gateway
 from store.payments.services import customer_for_user
@@ -31,12 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=lambda: f"password-change:{current_user.get_id()}",
-)
+@password_checked("password-change")
 def password():
     """Change the password: every other session and remember-me cookie ends."""
     form = PasswordChangeForm()

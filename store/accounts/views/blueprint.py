@@ -1,9 +1,10 @@
 """The accounts blueprint, and what its screens share (where to go next, starting a session)."""
 
-from flask import Blueprint, g, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user
+from flask_login import current_user, login_required, login_user
 
+from store.extensions import limiter
 from store.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -29,3 +30,18 @@ def link_invalid(again_url: str, message: str | None = None):
         message=message
         or _("This link has expired or has already been used. Ask for a new one below."),
     ), 400
+
+
+def password_checked(action: str):
+    """For a logged-in customer's form that asks for their password (change it, change the
+    email, delete the account): its POSTs share the per-account limit of failed logins."""
+
+    def decorate(view):
+        limited = limiter.limit(
+            lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+            methods=["POST"],
+            key_func=lambda: f"{action}:{current_user.get_id()}",
+        )(view)
+        return login_required(limited)
+
+    return decorate

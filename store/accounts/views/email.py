@@ -20,7 +20,7 @@ from store.accounts.forms import (
     EmailChangeForm,
 )
 from store.accounts.models import normalise_email
-from store.accounts.views.blueprint import bp, link_invalid
+from store.accounts.views.blueprint import bp, link_invalid, password_checked
 from store.extensions import db, limiter
 
 logger = logging.getLogger(__name__)
@@ -64,12 +64,7 @@ def resend_email_confirmation():
 
 
 @bp.route("/email", methods=["GET", "POST"])
-@login_required
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=lambda: f"email-change:{current_user.get_id()}",
-)
+@password_checked("email-change")
 def email():
     """Change the email address: it changes once the link mailed to the new one is followed."""
     form = EmailChangeForm()

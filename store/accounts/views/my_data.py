@@ -18,9 +18,9 @@ from store.accounts import privacy
 from store.accounts.forms import (
     DeleteAccountForm,
 )
-from store.accounts.views.blueprint import bp
+from store.accounts.views.blueprint import bp, password_checked
 from store.database import utcnow
-from store.extensions import db, limiter
+from store.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +41,7 @@ def export():
 
 
 @bp.route("/delete", methods=["GET", "POST"])
-@login_required
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=lambda: f"account-delete:{current_user.get_id()}",
-)
+@password_checked("account-delete")
 def delete_account():
     """Delete the account, confirmed with the password (orders and payments stay, anonymised)."""
     form = DeleteAccountForm()
