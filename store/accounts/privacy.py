@@ -214,11 +214,16 @@ def delete_account(user: User) -> None:
     # Keys first: a key whose row is gone opens nothing, and none may outlive its owner.
     db.session.execute(sa.delete(AccessKey).where(AccessKey.user_id == user_id))
     db.session.execute(sa.delete(Customer).where(Customer.user_id == user_id))
-    db.session.execute(sa.delete(Comment).where(Comment.author_email == email))
+    comment_ids = list(
+        db.session.scalars(sa.select(Comment.id).where(Comment.author_email == email))
+    )
+    db.session.execute(sa.delete(Comment).where(Comment.id.in_(comment_ids)))
     db.session.execute(
         sa.delete(OutboxMessage).where(
             sa.or_(
                 OutboxMessage.to_address == email,
+                # the admins' "a comment awaits moderation" carries the name they signed with
+                *(OutboxMessage.key.startswith(f"comment-pending:{cid}:") for cid in comment_ids),
                 OutboxMessage.text_body.contains(email, autoescape=True),
                 OutboxMessage.key.startswith(f"password-reset:{user_id}:"),
                 OutboxMessage.key.startswith(f"email-change:{user_id}:"),

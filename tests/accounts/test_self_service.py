@@ -286,6 +286,7 @@ def subscriber(app, db, payments, make_user, create_product, create_article, sen
         name="Accès à GPT 4", billing=Billing.MONTHLY, grants_access_key=True, grants_articles=True
     )
     user = make_user("hortense@example.org")
+    make_user("admin@example.org", admin=True)  # told of her comment: a message with her name
     browser = logged_in(app, user)
     send_events(payments.complete_checkout(checkout(browser, offer, payments)))
     assert browser.client.get("/account").status_code == 200  # issues the access key
@@ -376,7 +377,8 @@ def test_deleting_the_account_erases_the_person_and_keeps_the_accounting(
     order = db.session.scalar(sa.select(Order))
     assert order.user_id is None and order.email.endswith("@invalid")
     assert db.session.scalar(sa.select(Subscription)).status is SubscriptionStatus.CANCELED
-    for model in (User, AccessKey, Customer, Comment, OutboxMessage):
+    assert db.session.scalars(sa.select(User.email)).all() == ["admin@example.org"]
+    for model in (AccessKey, Customer, Comment, OutboxMessage):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0, model
     # Stripe then tells the store the subscription ended: nobody is left to write to.
     ended = [e for e in payments.events if e["type"] == "customer.subscription.deleted"]
