@@ -57,8 +57,11 @@ def _apply(form, change) -> object:
 def view():
     """The full cart page: lines, quantities, totals."""
     # Loaded here, not only by the layout: a database failure is a 503, not an empty cart.
+    # Only to draw the boxes: the template writes the token, so the form makes none (an empty
+    # cart sets no cookie).
+    checkout_form = CheckoutForm(formdata=None, meta={"csrf": False})
     return render_template(
-        "cart/view.html", cart=services.current_cart(), checkout_form=CheckoutForm(formdata=None)
+        "cart/view.html", cart=services.current_cart(), checkout_form=checkout_form
     )
 
 

@@ -16,7 +16,6 @@ from store.payments.models import Customer, Payment, WebhookEvent
 from store.subscriptions.models import Subscription
 from tests.conftest import CHECKOUT_CONSENT
 
-
 WAIVER_FR = (
     "Je demande l’accès immédiat au contenu numérique et je reconnais perdre mon droit de "
     "rétractation de 14 jours dès cet accès."
