@@ -171,6 +171,8 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "STRIPE_ALLOW_LIVE_KEYS": os.environ.get("STRIPE_ALLOW_LIVE_KEYS") == "1",
         "STRIPE_TIMEOUT_SECONDS": float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10")),
         "STRIPE_MAX_NETWORK_RETRIES": int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2")),
+        #: Stripe Checkout asks to accept the terms; needs the terms URL in Stripe's dashboard
+        "STRIPE_TERMS_ACCEPTANCE": _flag("STRIPE_TERMS_ACCEPTANCE", False),
         # Files sold as downloads: kept outside static/, never served by their own URL.
         "DOWNLOADS_FOLDER": os.environ.get("DOWNLOADS_FOLDER")
         or os.path.join(instance_path, "downloads"),

@@ -107,6 +107,10 @@ def runner(app):
     return app.test_cli_runner()
 
 
+#: the two checkout boxes ticked, as a customer must before paying (see store/checkout/forms.py)
+CHECKOUT_CONSENT = {"immediate_access": "y", "accept_terms": "y"}
+
+
 class Forms:
     """Posts forms the way a browser does: with the CSRF token of the visitor's session."""
 

@@ -627,6 +627,8 @@ class StripeDouble:
             email = session["customer_email"] or (customer or {}).get("email")
             email = email or "customer@example.com"  # typed by the customer on the page
             session["status"] = "complete"
+            if (session["consent_collection"] or {}).get("terms_of_service") == "required":
+                session["consent"] = {"promotions": None, "terms_of_service": "accepted"}
             session["customer_details"] = {
                 "address": None,
                 "email": email,
@@ -1323,6 +1325,8 @@ class StripeDouble:
                 "cancel_url": params.get("cancel_url"),
                 "client_reference_id": params.get("client_reference_id"),
                 "client_secret": None,
+                "consent": None,
+                "consent_collection": params.get("consent_collection"),
                 "currency": items[0]["currency"] if items else params.get("currency"),
                 "customer": params.get("customer"),
                 "customer_creation": params.get(
@@ -1330,6 +1334,7 @@ class StripeDouble:
                 ),
                 "customer_details": None,
                 "customer_email": params.get("customer_email"),
+                "custom_text": params.get("custom_text"),
                 "expires_at": _now() + 24 * 3600,
                 "invoice": None,
                 "locale": params.get("locale"),
@@ -1623,10 +1628,19 @@ class StripeDouble:
             cancel = (
                 f'<p><a href="{html.escape(session["cancel_url"], quote=True)}">Annuler</a></p>'
             )
+        # Like Stripe: the terms box (consent_collection) and custom_text.submit above the button.
+        terms = ""
+        if (session["consent_collection"] or {}).get("terms_of_service") == "required":
+            terms = (
+                '<p><label><input type="checkbox" name="terms_of_service" required> '
+                "J’accepte les conditions d’utilisation</label></p>"
+            )
+        message = ((session["custom_text"] or {}).get("submit") or {}).get("message")
+        submit_text = f'<p class="submit-message">{html.escape(message)}</p>' if message else ""
         content = (
             f"<ul>{rows}</ul>\n"
             f'<p>Total : <strong class="amount">{total}</strong></p>\n'
-            f'<form method="post" action="/pay/{session["id"]}">'
+            f'<form method="post" action="/pay/{session["id"]}">{terms}{submit_text}'
             '<button type="submit">Payer</button></form>\n'
             f"{cancel}"
         )

@@ -15,6 +15,7 @@ from flask import (
 from store.cart import services
 from store.cart.forms import AddToCartForm, ClearCartForm, RemoveFromCartForm, UpdateCartForm
 from store.catalog.models import Product
+from store.checkout.forms import CheckoutForm
 from store.extensions import db
 from store.urls import safe_next, valid_id
 
@@ -56,7 +57,12 @@ def _apply(form, change) -> object:
 def view():
     """The full cart page: lines, quantities, totals."""
     # Loaded here, not only by the layout: a database failure is a 503, not an empty cart.
-    return render_template("cart/view.html", cart=services.current_cart())
+    # Only to draw the boxes: the template writes the token, so the form makes none (an empty
+    # cart sets no cookie).
+    checkout_form = CheckoutForm(formdata=None, meta={"csrf": False})
+    return render_template(
+        "cart/view.html", cart=services.current_cart(), checkout_form=checkout_form
+    )
 
 
 @bp.post("/add")

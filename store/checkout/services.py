@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from store.accounts.models import User
 from store.cart.services import Cart
+from store.checkout.consent import Consent
 from store.extensions import db
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
@@ -27,12 +28,20 @@ class CheckoutFailed(Exception):
 
 
 def start_checkout(
-    user: User, cart: Cart, *, success_url: str, cancel_url: str, locale: str
+    user: User,
+    cart: Cart,
+    *,
+    consent: Consent,
+    submit_message: str,
+    success_url: str,
+    cancel_url: str,
+    locale: str,
 ) -> tuple[Order, str]:
-    """Place (or reuse) the order for this cart and open its Checkout Session.
+    """Place (or reuse) the order for this cart, record the consent, open its Checkout Session.
 
-    Returns the order and the URL to send the customer to. A double click reuses the same
-    pending order and so the same idempotency key: Stripe answers with the same session.
+    `submit_message` is shown by Stripe next to its pay button. Returns the order and the URL
+    to send the customer to. A double click reuses the same pending order and so the same
+    idempotency key: Stripe answers with the same session.
     """
     try:
         order = place_order(user, cart)
@@ -43,6 +52,10 @@ def start_checkout(
         if placed is None:
             raise
         order = placed
+    # A reused order takes the newest consent: it is the one given right before this payment.
+    order.consent_text = consent.text
+    order.consent_version = consent.version
+    order.consented_at = consent.given_at
     tag_order(order.number)
     customer = payments.customer_for_user(user)
     try:
@@ -52,6 +65,7 @@ def start_checkout(
             success_url=success_url,
             cancel_url=cancel_url.replace("ORDER_NUMBER", order.number),
             locale=locale,
+            submit_message=submit_message,
             idempotency_key=f"checkout-{order.number}-{cart_fingerprint(cart)}",
         )
     except gateway.StripeError as error:

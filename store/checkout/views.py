@@ -19,6 +19,8 @@ from flask_login import current_user, login_required
 
 from store.cart.services import clear_cart, current_cart
 from store.checkout import services
+from store.checkout.consent import IMMEDIATE_ACCESS_TEXT, consent_given
+from store.checkout.forms import CheckoutForm
 from store.extensions import db, limiter
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
@@ -57,10 +59,18 @@ def start():
             "error",
         )
         return redirect(url_for("cart.view"), code=303)
+    form = CheckoutForm()
+    if not form.validate():
+        for message in [*form.immediate_access.errors, *form.accept_terms.errors]:
+            flash(message, "error")
+        flash(_("Your cart is kept."), "info")
+        return redirect(url_for("cart.view"), code=303)
     try:
         order, checkout_url = services.start_checkout(
             current_user,
             cart,
+            consent=consent_given(),
+            submit_message=str(IMMEDIATE_ACCESS_TEXT),
             success_url=url_for("checkout.success", _external=True)
             + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=url_for("checkout.cancel", order="ORDER_NUMBER", _external=True),

@@ -89,6 +89,11 @@ class Order(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the checkout boxes' exact words, in the language they were shown in (None before 2026-11-28)
+    consent_text: Mapped[str | None] = mapped_column(sa.Text)
+    #: store.checkout.consent.CONSENT_VERSION when the customer ticked them
+    consent_version: Mapped[str | None] = mapped_column(sa.String(20))
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

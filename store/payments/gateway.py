@@ -141,11 +141,13 @@ def create_checkout_session(
     success_url: str,
     cancel_url: str,
     locale: str,
+    submit_message: str,
     idempotency_key: str,
 ) -> tuple[str, str]:
     """Open a Checkout Session for `order`; returns (session id, URL to send the customer to).
 
     Line items come from the order's lines (themselves from the database, never the request).
+    `submit_message` (the withdrawal waiver) is shown above Stripe's pay button.
     """
     metadata = {"order_number": order.number, "order_id": str(order.id)}
     params: SessionCreateParams = {
@@ -156,7 +158,12 @@ def create_checkout_session(
         "success_url": success_url,
         "cancel_url": cancel_url,
         "locale": locale,
+        # Stripe caps the message at 1200 characters.
+        "custom_text": {"submit": {"message": submit_message[:1200]}},
     }
+    if current_app.config.get("STRIPE_TERMS_ACCEPTANCE"):
+        # Stripe refuses this unless the terms URL is set in its dashboard (Public details).
+        params["consent_collection"] = {"terms_of_service": "required"}
     if customer_id:
         params["customer"] = customer_id
     else:

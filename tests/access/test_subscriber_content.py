@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from store.catalog.models import Billing
 from store.database import utcnow
 from store.subscriptions.models import Subscription, SubscriptionStatus
-from tests.conftest import login
+from tests.conftest import CHECKOUT_CONSENT, login
 
 BODY = (
     "Premier paragraphe ouvert à tous.\n\n"
@@ -163,7 +163,7 @@ def test_the_webhooks_open_and_close_access(
     db, client, forms, premium, plan, customer, payments, send_events
 ):
     forms.post("/cart/add", {"product_id": plan.id})
-    session_id = forms.post("/checkout").headers["Location"].rsplit("/", 1)[-1]
+    session_id = forms.post("/checkout", CHECKOUT_CONSENT).headers["Location"].rsplit("/", 1)[-1]
     assert "SECRÈTE" not in page_of(client, premium)
     send_events(payments.complete_checkout(session_id))
     assert "SECRÈTE" in page_of(client, premium)

@@ -9,6 +9,7 @@ from store.database import utcnow
 from store.orders.models import Order, OrderLine, OrderStatus
 from store.payments.models import Payment, PaymentStatus
 from store.subscriptions.models import Subscription, SubscriptionStatus
+from tests.conftest import CHECKOUT_CONSENT
 
 
 def stat(page: str, name: str) -> str:
@@ -113,7 +114,7 @@ def test_cancel_and_resume_go_through_stripe_and_show_after_the_webhook(
 ):
     offer = create_product(name="Offre", billing=Billing.MONTHLY)
     forms.post("/cart/add", {"product_id": offer.id})
-    checkout = forms.post("/checkout")
+    checkout = forms.post("/checkout", CHECKOUT_CONSENT)
     session_id = checkout.headers["Location"].rsplit("/", 1)[-1]
     send_events(payments.complete_checkout(session_id))
     subscription = db.session.scalar(sa.select(Subscription))

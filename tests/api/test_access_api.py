@@ -19,6 +19,7 @@ from store.extensions import db as _db
 from store.orders.models import Order, OrderStatus
 from store.settings.services import set_setting
 from store.subscriptions.models import Subscription
+from tests.conftest import CHECKOUT_CONSENT
 
 from .conftest import MASKED_KEY, NEW_KEY, OPERATION, REGENERATE
 
@@ -28,7 +29,7 @@ from .conftest import MASKED_KEY, NEW_KEY, OPERATION, REGENERATE
 def buy(forms, payments, send_events, product) -> str:
     """The customer buys `product` and pays on Stripe's page; returns the Checkout Session id."""
     forms.post("/cart/add", {"product_id": product.id})
-    response = forms.post("/checkout")
+    response = forms.post("/checkout", CHECKOUT_CONSENT)
     assert response.status_code == 303, response.status_code
     session_id = response.headers["Location"].rsplit("/", 1)[-1]
     statuses = {r.status_code for r in send_events(payments.complete_checkout(session_id))}

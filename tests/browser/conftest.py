@@ -133,6 +133,12 @@ def register(page, email: str) -> None:
     expect(page.locator(".flash-success")).to_contain_text("Bienvenue")
 
 
+def tick_checkout_boxes(page) -> None:
+    """Tick the cart's two required boxes (immediate access and waiver, terms of sale)."""
+    page.get_by_label("Je demande l’accès immédiat").check()
+    page.get_by_label("J’ai lu et j’accepte les conditions générales de vente").check()
+
+
 def buy(page, live_server: str, payments, product_name: str) -> None:
     """Add the product from the shop and pay for it on the Stripe double's page."""
     from playwright.sync_api import expect
@@ -140,6 +146,7 @@ def buy(page, live_server: str, payments, product_name: str) -> None:
     page.goto("/shop")
     page.get_by_role("button", name=f"Ajouter au panier : {product_name}", exact=True).click()
     page.goto("/cart")
+    tick_checkout_boxes(page)
     page.get_by_role("button", name="Payer avec Stripe").click()
     page.wait_for_url(f"{payments.base_url}/pay/**")
     page.get_by_role("button", name="Payer").click()

@@ -2,6 +2,8 @@
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import tick_checkout_boxes
+
 ARTICLE_URL = "/articles/differend-openai-elon-musk-blague-proces"
 
 
@@ -26,6 +28,7 @@ def test_subscribe_from_the_article_and_see_it_on_the_account(
     page.goto("/cart")
     expect(page.locator(".test-mode")).to_contain_text("Mode test")
     screenshot("cart-before-checkout")
+    tick_checkout_boxes(page)
     page.get_by_role("button", name="Payer avec Stripe").click()
 
     page.wait_for_url(f"{payments.base_url}/pay/**")

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from store.articles.models import Article
 from store.catalog.models import Product
+from tests.browser.conftest import tick_checkout_boxes
 
 ARTICLE_URL = "/articles/differend-openai-elon-musk-blague-proces"
 LAST_SENTENCE = "l’avenir de l’IA et de son accessibilité à tous reste incertain"
@@ -35,6 +36,7 @@ def test_paywall_subscribe_read_then_english(page, live_server, payments, paywal
     page.locator("aside.offer").get_by_role("button").click()
     expect(page.get_by_test_id("cart-count")).to_have_text("1")
     page.goto("/cart")
+    tick_checkout_boxes(page)
     page.get_by_role("button", name="Payer avec Stripe").click()
     expect(page).to_have_url(f"{live_server}/account/login?next=/cart")
     page.get_by_role("link", name="Créez-en un").click()
@@ -43,6 +45,7 @@ def test_paywall_subscribe_read_then_english(page, live_server, payments, paywal
     page.get_by_label("Confirmez le mot de passe").fill("un mot de passe solide")
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page).to_have_url(f"{live_server}/cart")
+    tick_checkout_boxes(page)
     page.get_by_role("button", name="Payer avec Stripe").click()
     page.wait_for_url(f"{payments.base_url}/pay/**")
     page.get_by_role("button", name="Payer").click()

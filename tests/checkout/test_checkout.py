@@ -14,6 +14,13 @@ from store.catalog.models import Billing
 from store.orders.models import Order, OrderStatus
 from store.payments.models import Customer, Payment, WebhookEvent
 from store.subscriptions.models import Subscription
+from tests.conftest import CHECKOUT_CONSENT
+
+WAIVER_FR = (
+    "Je demande l’accès immédiat au contenu numérique et je reconnais perdre mon droit de "
+    "rétractation de 14 jours dès cet accès."
+)
+TERMS_FR = "J’ai lu et j’accepte les conditions générales de vente."
 
 
 def count(db, model) -> int:
@@ -35,7 +42,7 @@ def guide(create_product):
 def checkout(forms, product):
     """Add the product and press "Pay with Stripe"; returns the response."""
     forms.post("/cart/add", {"product_id": product.id})
-    return forms.post("/checkout")
+    return forms.post("/checkout", CHECKOUT_CONSENT)
 
 
 def session_id_of(response) -> str:
@@ -74,6 +81,7 @@ def test_subscription_journey(db, payments, forms, client, customer, offer, send
         "success_url": "http://localhost/checkout/success?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": f"http://localhost/checkout/cancel?order={order.number}",
         "locale": "fr",
+        "custom_text": {"submit": {"message": WAIVER_FR}},
         "customer_email": customer,
         "subscription_data": {
             "metadata": {"order_number": order.number, "order_id": str(order.id)}
@@ -176,8 +184,8 @@ def test_a_returning_customer_is_checked_out_as_their_stripe_customer(
 
 def test_a_double_click_opens_one_session(db, payments, forms, customer, offer):
     forms.post("/cart/add", {"product_id": offer.id})
-    first = forms.post("/checkout")
-    second = forms.post("/checkout")
+    first = forms.post("/checkout", CHECKOUT_CONSENT)
+    second = forms.post("/checkout", CHECKOUT_CONSENT)
     assert first.headers["Location"] == second.headers["Location"]
     assert count(db, Order) == 1
     assert len(payments.list_objects("checkout.session")) == 1
@@ -230,7 +238,7 @@ def test_stripe_failures_keep_the_cart_and_fail_the_order(
     assert order.number in caplog.text
 
     # Stripe is back: the next click works, with a fresh order.
-    retry = forms.post("/checkout")
+    retry = forms.post("/checkout", CHECKOUT_CONSENT)
     assert retry.headers["Location"].startswith(payments.base_url)
     assert count(db, Order) == 2
 
@@ -400,7 +408,7 @@ def test_without_a_stripe_key_shoppers_read_that_payments_are_not_open(
 
     # pressed anyway (an old tab, a script): the same plain answer, the cart is kept
     with caplog.at_level(logging.WARNING, logger="store.checkout"):
-        response = forms.post("/checkout")
+        response = forms.post("/checkout", CHECKOUT_CONSENT)
     assert response.status_code == 303 and response.headers["Location"] == "/cart"
     page = client.get("/cart").get_data(as_text=True)
     assert "Les paiements ne sont pas encore ouverts. Votre panier est conservé." in page
@@ -414,7 +422,7 @@ def test_without_a_stripe_key_an_anonymous_shopper_is_not_sent_to_log_in_for_not
     forms, client, offer
 ):
     forms.post("/cart/add", {"product_id": offer.id})
-    response = forms.post("/checkout")
+    response = forms.post("/checkout", CHECKOUT_CONSENT)
     assert response.headers["Location"] == "/cart"
     page = client.get("/cart").get_data(as_text=True)
     assert "Les paiements ne sont pas encore ouverts." in page

@@ -17,7 +17,7 @@ from store.catalog.models import Billing, Product
 from store.downloads import services as downloads
 from store.orders.models import Order, OrderStatus
 from store.subscriptions.models import Subscription
-from tests.conftest import Forms
+from tests.conftest import CHECKOUT_CONSENT, Forms
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
@@ -224,7 +224,7 @@ def monthly(db, create_product):
 def start_checkout(forms, product) -> str:
     """Add the product and press "Pay with Stripe"; returns the Checkout Session id."""
     forms.post("/cart/add", {"product_id": product.id})
-    response = forms.post("/checkout")
+    response = forms.post("/checkout", CHECKOUT_CONSENT)
     assert response.status_code == 303
     return urlsplit(response.headers["Location"]).path.rsplit("/", 1)[-1]
 
@@ -427,7 +427,7 @@ def test_an_order_whose_checkout_failed_to_start_gives_nothing(
 ):
     payments.fail_next("POST", "/v1/checkout/sessions", status=500)
     forms.post("/cart/add", {"product_id": guide.id})
-    assert forms.post("/checkout").headers["Location"] == "/cart"
+    assert forms.post("/checkout", CHECKOUT_CONSENT).headers["Location"] == "/cart"
     order = the_order(db)
     assert order.status is OrderStatus.FAILED
     assert offered(client) == []

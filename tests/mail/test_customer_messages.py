@@ -19,7 +19,7 @@ from store.mail.services import render_message
 from store.orders.models import Order, OrderLine, OrderMode, OrderStatus
 from store.settings.services import grace_period_days
 from store.subscriptions.models import Subscription
-from tests.conftest import PASSWORD, logged_in, visitor
+from tests.conftest import CHECKOUT_CONSENT, PASSWORD, logged_in, visitor
 
 LINK = re.compile(r"https?://\S+")
 
@@ -53,7 +53,7 @@ def register(browser, email: str, *, lang: str = "fr") -> User:
 def checkout(browser, product) -> str:
     """Add the product, press "Pay with Stripe"; returns the Checkout Session id."""
     browser.post("/cart/add", {"product_id": product.id})
-    response = browser.post("/checkout")
+    response = browser.post("/checkout", CHECKOUT_CONSENT)
     assert response.status_code == 303
     return urlsplit(response.headers["Location"]).path.rsplit("/", 1)[-1]
 

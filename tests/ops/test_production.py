@@ -20,7 +20,7 @@ from store.articles.models import Comment
 from store.catalog.models import Billing
 from store.config import ConfigurationError
 from store.extensions import db
-from tests.conftest import Forms
+from tests.conftest import CHECKOUT_CONSENT, Forms
 from tests.ops.fresh_clone import fresh_clone
 from tests.security.pages import badge
 
@@ -321,7 +321,7 @@ def test_checkout_creation_is_rate_limited(app, forms, customer, payments, creat
     app.config["CHECKOUT_LIMIT"] = "2 per minute"
     offer = create_product(billing=Billing.MONTHLY)
     forms.post("/cart/add", {"product_id": offer.id})
-    statuses = [forms.post("/checkout").status_code for _ in range(3)]
+    statuses = [forms.post("/checkout", CHECKOUT_CONSENT).status_code for _ in range(3)]
     assert statuses == [303, 303, 429]
 
 
@@ -342,7 +342,9 @@ def test_every_log_line_of_a_request_carries_its_request_id(
         forms.post("/cart/add", {"product_id": offer.id})
         stream.seek(0)
         stream.truncate()
-        response = forms.post("/checkout", headers={"X-Request-ID": "req-checkout-0001"})
+        response = forms.post(
+            "/checkout", CHECKOUT_CONSENT, headers={"X-Request-ID": "req-checkout-0001"}
+        )
     finally:
         logging.getLogger().removeHandler(handler)
     lines = [json.loads(line) for line in stream.getvalue().splitlines() if line]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from store.catalog.models import Billing, Product
 from store.payments.models import Customer
+from tests.conftest import CHECKOUT_CONSENT
 
 FAULTS = [{"status": 500}, {"timeout": True}]
 IDS = ["server-error", "timeout"]
@@ -18,7 +19,7 @@ def test_portal_fault(db, forms, client, customer, payments, send_events, create
     # The customer becomes a Stripe customer as every customer does: by buying something.
     guide = create_product(price_cents=1900, billing=Billing.ONE_TIME)
     forms.post("/cart/add", {"product_id": guide.id})
-    pay_page = forms.post("/checkout").headers["Location"]
+    pay_page = forms.post("/checkout", CHECKOUT_CONSENT).headers["Location"]
     send_events(payments.complete_checkout(urlsplit(pay_page).path.rsplit("/", 1)[-1]))
     assert db.session.scalar(sa.select(Customer.stripe_customer_id))
 

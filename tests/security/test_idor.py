@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from store.catalog.models import Billing
 from store.orders.models import Order, OrderStatus
 from store.payments.models import Customer
-from tests.conftest import logged_in
+from tests.conftest import CHECKOUT_CONSENT, logged_in
 
 
 def checkout(browser, product, payments) -> str:
     """Put `product` alone in the cart and press "Pay"; returns the Checkout Session id."""
     browser.post("/cart/clear")
     browser.post("/cart/add", {"product_id": product.id})
-    response = browser.post("/checkout")
+    response = browser.post("/checkout", CHECKOUT_CONSENT)
     assert response.headers["Location"].startswith(payments.base_url)
     return urlsplit(response.headers["Location"]).path.rsplit("/", 1)[-1]
 

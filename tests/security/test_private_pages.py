@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from store.catalog.models import Product
 from store.orders.models import Order
-from tests.conftest import PASSWORD, logged_in, visitor
+from tests.conftest import CHECKOUT_CONSENT, PASSWORD, logged_in, visitor
 
 ARTICLE = "/articles/differend-openai-elon-musk-blague-proces"
 #: what an anonymous visitor with an empty cart reads; any cache may keep these
@@ -75,7 +75,7 @@ def test_every_private_response_is_no_store(app, db, guide, make_user, payments,
         "/api/v1/access",
     ]:
         pages.get("anonymous", stranger, url)
-    pages.post("anonymous", stranger, "/checkout")
+    pages.post("anonymous", stranger, "/checkout", CHECKOUT_CONSENT)
 
     shopper = visitor(app)
     pages.post("anonymous with a cart", shopper, "/cart/add", {"product_id": guide.id})
@@ -84,7 +84,7 @@ def test_every_private_response_is_no_store(app, db, guide, make_user, payments,
     customer = make_user("client@example.org")
     browser = logged_in(app, customer)
     pages.post("customer", browser, "/cart/add", {"product_id": guide.id})
-    pay = pages.post("customer", browser, "/checkout")
+    pay = pages.post("customer", browser, "/checkout", CHECKOUT_CONSENT)
     session_id = urlsplit(pay.headers["Location"]).path.rsplit("/", 1)[-1]
     send_events(payments.complete_checkout(session_id))
     number = db.session.scalar(sa.select(Order.number).where(Order.user_id == customer.id))

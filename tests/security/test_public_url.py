@@ -8,6 +8,7 @@ import pytest
 from store import create_app
 from store.catalog.models import Billing
 from store.config import ConfigurationError
+from tests.conftest import CHECKOUT_CONSENT
 
 PUBLIC = "https://gpt-actu.example"
 EVIL = {"Host": "evil.example"}
@@ -51,7 +52,7 @@ def test_stripe_is_sent_the_public_return_pages(
     offer = create_product(name="Accès à GPT 4", billing=Billing.MONTHLY)
     client.environ_base["HTTP_HOST"] = "evil.example"  # every request from now on
     forms.post("/cart/add", {"product_id": offer.id})
-    assert forms.post("/checkout").status_code == 303
+    assert forms.post("/checkout", CHECKOUT_CONSENT).status_code == 303
     sent = payments.last("POST", "/v1/checkout/sessions").params
     assert sent["success_url"].startswith(f"{PUBLIC}/checkout/success?")
     assert sent["cancel_url"].startswith(f"{PUBLIC}/checkout/cancel?")
