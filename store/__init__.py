@@ -197,6 +197,7 @@ def register_extensions(app: Flask) -> None:
     from store.articles import models as _articles  # noqa: F401
     from store.catalog import models as _catalog  # noqa: F401
     from store.downloads import models as _downloads  # noqa: F401
+    from store.legal import models as _legal  # noqa: F401
     from store.mail import models as _mail  # noqa: F401
     from store.orders import models as _orders  # noqa: F401
     from store.payments import models as _payments  # noqa: F401
@@ -241,6 +242,7 @@ def register_blueprints(app: Flask) -> None:
     from store.checkout.views import bp as checkout_bp
     from store.downloads.views import bp as downloads_bp
     from store.i18n.views import bp as i18n_bp
+    from store.legal.views import bp as legal_bp
     from store.ops.views import bp as ops_bp
     from store.payments.views import bp as payments_bp
     from store.search.views import bp as search_bp
@@ -259,6 +261,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(downloads_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(legal_bp)
 
 
 def register_favicon(app: Flask) -> None:

@@ -13,6 +13,9 @@ from store.catalog.models import Billing, Product
 from store.downloads import services as downloads
 from store.downloads.demo_pdf import guide_pdf
 from store.extensions import db
+from store.legal import demo_text as legal_demo_text
+from store.legal import services as legal
+from store.legal.models import LegalKind
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ def database_is_empty() -> bool:
 
 
 def load_demo_content() -> None:
-    """Add the demo categories, products and articles (the caller commits)."""
+    """Add the demo categories, products, articles and legal pages (the caller commits)."""
     categories = {}
     for category in seed_content.CATEGORIES:
         categories[category["slug"]] = Category(**category)
@@ -48,6 +51,9 @@ def load_demo_content() -> None:
         db.session.add(
             Article(**fields, category=categories[data["category"]], offer=products[data["offer"]])
         )
+    # The publisher identity stays empty: the mentions légales and the dashboard say what to fill.
+    for (kind, locale), text in legal_demo_text.PAGES.items():
+        legal.save_page(LegalKind(kind), locale, text)
     db.session.flush()
 
 

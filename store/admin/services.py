@@ -18,6 +18,7 @@ from store.catalog import services as catalog
 from store.catalog.models import Billing, Product
 from store.database import utcnow
 from store.extensions import db
+from store.legal.services import IdentityField, missing_identity
 from store.money import format_amount_input
 from store.orders.models import Order, OrderLine, OrderStatus
 from store.payments import gateway
@@ -207,6 +208,8 @@ class Dashboard:
     comments_waiting: int
     stripe_configured: bool
     webhook_configured: bool
+    #: the required publisher-identity fields still empty (the mentions légales show a gap)
+    legal_identity_missing: list[IdentityField]
 
 
 def monthly_value_cents(subscription: Subscription) -> int:
@@ -249,6 +252,7 @@ def dashboard() -> Dashboard:
         or 0,
         stripe_configured=gateway.is_configured(),
         webhook_configured=gateway.webhook_secret_configured(),
+        legal_identity_missing=missing_identity(),
     )
 
 

@@ -11,6 +11,15 @@ DEFAULTS = {
     "grace_period_days": "7",
     # "1": every admin gets an email when a reader's comment waits for moderation.
     "notify_pending_comments": "1",
+    # The publisher's identity, shown on the mentions légales (store/legal/services.py).
+    "publisher_name": "",
+    "publisher_legal_form": "",
+    "publisher_address": "",
+    "publisher_registration": "",
+    "publisher_vat_number": "",
+    "publication_director": "",
+    "host_name": "",
+    "host_address": "",
 }
 
 

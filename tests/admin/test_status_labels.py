@@ -25,8 +25,9 @@ from tests.conftest import Forms
 
 FRENCH_CATALOG = Path(store.__file__).parent / "translations/fr/LC_MESSAGES/messages.po"
 
-#: raw codes that are also plain French words the pages use ("Marquer comme spam")
-FRENCH_WORDS = {"spam"}
+#: raw codes that are also plain French words the pages use ("Marquer comme spam",
+#: "Il manque aux mentions légales …")
+FRENCH_WORDS = {"spam", "mentions"}
 
 
 def store_enums() -> list[type[enum.Enum]]:

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from store.catalog.models import Billing
 from store.checkout.consent import CONSENT_VERSION
+from store.legal.models import LegalKind
+from store.legal.services import save_page
 from store.orders.models import Order
 from tests.checkout.test_checkout import TERMS_FR, WAIVER_FR
 from tests.conftest import CHECKOUT_CONSENT, logged_in
@@ -62,12 +64,15 @@ def test_a_missing_tick_refuses_the_checkout_and_keeps_the_cart(
 def test_the_consent_is_stored_on_the_order_and_shown_in_the_back_office(
     app, db, forms, payments, customer, guide, make_user
 ):
+    for text in ("CGV, première version.", "CGV, deuxième version."):
+        save_page(LegalKind.CGV, "fr", text)  # the customer accepts version 2
+    db.session.commit()
     forms.post("/cart/add", {"product_id": guide.id})
     before = datetime.now(UTC)
     assert forms.post("/checkout", CHECKOUT_CONSENT).status_code == 303
     order = db.session.scalar(sa.select(Order))
     assert order.consent_text == f"{WAIVER_FR}\n{TERMS_FR}"
-    assert order.consent_version == CONSENT_VERSION
+    assert order.consent_version == f"{CONSENT_VERSION}/cgv-2"
     assert before - timedelta(seconds=1) <= order.consented_at <= datetime.now(UTC)
     sent = payments.last("POST", "/v1/checkout/sessions").params
     assert sent["custom_text"] == {"submit": {"message": WAIVER_FR}}
@@ -78,7 +83,7 @@ def test_the_consent_is_stored_on_the_order_and_shown_in_the_back_office(
     assert "Consentement avant paiement" in page
     assert f"<li>{WAIVER_FR}</li>" in page
     assert f"<li>{TERMS_FR}</li>" in page
-    assert CONSENT_VERSION in page
+    assert f"{CONSENT_VERSION}/cgv-2" in page
 
 
 def test_an_english_customer_consents_in_english(db, forms, payments, customer, guide):

@@ -364,6 +364,7 @@ class Walk:
             "user_id": [site.customer.id],
             "slug": [site.article.slug, site.guide.slug, site.article.category.slug],
             "number": [site.order.number],
+            "kind": ["cgv"],
             "filename": [f"css/{sorted(os.listdir(Path(self.app.static_folder, 'css')))[0]}"],
         }
         return [quote(str(value), safe="/") for value in known.get(name, [1])]

@@ -7,6 +7,7 @@ from store.admin.views import (  # noqa: F401  (importing a screen registers its
     comments,
     customers,
     dashboard,
+    legal,
     orders,
     products,
     settings,
