@@ -27,20 +27,24 @@ def _name(subscription: Subscription) -> str:
     return ""
 
 
-def queue_payment_failed(invoice_id: str, subscription: Subscription) -> OutboxMessage | None:
-    """Warn that a renewal failed: where to fix the card, and until when access lasts."""
+def _queue(subscription: Subscription, key: str, template: str, **context) -> OutboxMessage | None:
+    """Queue `template` to the subscription's customer, in their language (none if no account)."""
     to = _to(subscription)
     if to is None:
         return None
+    address, locale = to
+    return queue_message(key, address, template, locale=locale, name=_name(subscription), **context)
+
+
+def queue_payment_failed(invoice_id: str, subscription: Subscription) -> OutboxMessage | None:
+    """Warn that a renewal failed: where to fix the card, and until when access lasts."""
     grace_end = None
     if subscription.past_due_since is not None:
         grace_end = subscription.past_due_since + timedelta(days=grace_period_days())
-    return queue_message(
+    return _queue(
+        subscription,
         f"payment-failed:{invoice_id}",
-        to[0],
         "payment_failed",
-        locale=to[1],
-        name=_name(subscription),
         grace_end=grace_end,
         # The portal opens with a POST from the account page (no state change on a GET link).
         action_url=url_for("accounts.index", _external=True),
@@ -50,17 +54,12 @@ def queue_payment_failed(invoice_id: str, subscription: Subscription) -> OutboxM
 
 def queue_subscription_cancelled(subscription: Subscription) -> OutboxMessage | None:
     """Confirm a cancellation at the period end: access lasts until then."""
-    to = _to(subscription)
     end = subscription.current_period_end
-    if to is None:
-        return None
-    return queue_message(
+    return _queue(
+        subscription,
         f"subscription-cancelled:{subscription.stripe_subscription_id}:"
         f"{int(end.timestamp()) if end else ''}",
-        to[0],
         "subscription_cancelled",
-        locale=to[1],
-        name=_name(subscription),
         access_until=end,
         action_url=url_for("accounts.index", _external=True, _anchor="purchases"),
         action_label=_l("Manage my subscription"),
@@ -69,15 +68,10 @@ def queue_subscription_cancelled(subscription: Subscription) -> OutboxMessage | 
 
 def queue_subscription_ended(subscription: Subscription) -> OutboxMessage | None:
     """Say that a subscription is over, and where to subscribe again."""
-    to = _to(subscription)
-    if to is None:
-        return None
-    return queue_message(
+    return _queue(
+        subscription,
         f"subscription-ended:{subscription.stripe_subscription_id}",
-        to[0],
         "subscription_ended",
-        locale=to[1],
-        name=_name(subscription),
         action_url=url_for("catalog.index", _external=True),
         action_label=_l("See the offers"),
     )
