@@ -111,6 +111,33 @@ def test_a_password_change_voids_a_pending_reset_link(app, db, make_user):
     assert visitor(app).client.get(link).status_code == 400
 
 
+def test_the_owner_is_told_of_every_password_change(app, db, make_user):
+    """Changed on /account or through a reset link, the account's address gets a notice with a
+    way back in; a wrong current password sends nothing."""
+    user = make_user("claire@example.org")
+    browser = logged_in(app, user)
+    wrong = browser.post(
+        "/account/password",
+        {"current": "pas le bon", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert wrong.status_code == 400
+    assert outbox(db, user.email, "password_changed") == []
+
+    browser.post(
+        "/account/password",
+        {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    (notice,) = outbox(db, user.email, "password_changed")
+    assert notice.subject == "Votre mot de passe sur GPT Actu a été modifié"
+    assert "http://localhost/account/password/forgot" in notice.text_body
+    assert "Si ce n’était pas vous" in notice.text_body
+
+    ask_reset(visitor(app), user.email)
+    link = mailed_link(db, user.email, "password_reset")
+    visitor(app).post(link, {"password": "encore un autre", "confirm": "encore un autre"})
+    assert len(outbox(db, user.email, "password_changed")) == 2
+
+
 def test_the_reset_link_expires_after_an_hour(app, db, make_user, monkeypatch):
     user = make_user("claire@example.org")
     # The link is made 61 minutes ago.
