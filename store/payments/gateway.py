@@ -19,6 +19,7 @@ from store.orders.models import OrderMode
 
 if TYPE_CHECKING:
     from stripe.params import (
+        CustomerUpdateParams,
         PriceCreateParams,
         ProductCreateParams,
         ProductUpdateParams,
@@ -189,6 +190,15 @@ def create_checkout_session(
 def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
     """The Checkout Session as Stripe has it now (its subscription is fetched on its own)."""
     return as_dict(_client().v1.checkout.sessions.retrieve(session_id))
+
+
+# --- customers -------------------------------------------------------------------------
+
+
+def update_customer_email(customer_id: str, email: str) -> None:
+    """Give the Stripe customer the account's new address (receipts and invoices go there)."""
+    params: CustomerUpdateParams = {"email": email}
+    _client().v1.customers.update(customer_id, params=params)
 
 
 # --- subscriptions ---------------------------------------------------------------------

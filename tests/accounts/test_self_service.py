@@ -253,6 +253,29 @@ def test_an_email_change_takes_effect_only_from_the_link(app, db, make_user):
     login(visitor(app), db.session.get(User, user.id))
 
 
+@pytest.mark.parametrize("stripe_fails", [False, True])
+def test_a_customer_s_new_address_reaches_stripe(
+    app, db, subscriber, payments, stripe_fails, caplog
+):
+    """Receipts and invoices follow the account's address; if Stripe cannot be told, the
+    address changes anyway and the log says which Stripe customer kept the old one."""
+    user, browser = subscriber
+    (customer,) = db.session.scalars(sa.select(Customer).where(Customer.user_id == user.id))
+    browser.post("/account/email", {"email": "hortense@new.example", "current": PASSWORD})
+    link = mailed_link(db, "hortense@new.example", "email_change_confirm")
+    if stripe_fails:
+        payments.fail_next("POST", "/v1/customers/", status=500)
+    assert browser.post(link).status_code == 303
+    db.session.rollback()
+    assert db.session.get(User, user.id).email == "hortense@new.example"
+    stripe_email = payments.get(customer.stripe_customer_id)["email"]
+    if stripe_fails:
+        assert stripe_email == "hortense@example.org"
+        assert f"Stripe customer {customer.stripe_customer_id} keeps the old email" in caplog.text
+    else:
+        assert stripe_email == "hortense@new.example"
+
+
 def test_a_password_change_stops_a_pending_email_change(app, db, make_user):
     """What the notice to the old address promises, if someone else asked for the change."""
     user = make_user("claire@example.org")
