@@ -168,7 +168,7 @@ def record_invoice(invoice: dict[str, Any], status: PaymentStatus) -> Payment:
 def trial_eligible(user) -> bool:
     """Whether `user` may start a free trial: never subscribed before, whatever came of it.
 
-    A visitor not logged in may (checkout asks them to log in, and asks again). Any
+    A visitor not logged in may: checkout makes them log in, then asks this again. Any
     subscription the store knows of, or a subscription order once paid, uses the trial up.
     """
     if not getattr(user, "is_authenticated", False):
