@@ -44,9 +44,7 @@ def test_a_free_trial_from_the_cart_to_the_article(
     expect(offer).to_contain_text("7 jours gratuits, puis 7,00 € / mois")
     offer.get_by_role("button").click()
     page.goto("/cart")
-    expect(page.locator("table.cart-table")).to_contain_text(
-        "7 jours gratuits, puis 7,00 € / mois"
-    )
+    expect(page.locator("table.cart-table")).to_contain_text("7 jours gratuits, puis 7,00 € / mois")
     expect(page.locator(".due-today")).to_have_text("À payer aujourd’hui : 0,00 €")
     expect(page.locator(".renewal")).to_have_text("Puis 7,00 € / mois")
     keep(screenshot("trial-cart"), "cart")
@@ -85,7 +83,9 @@ def test_a_promotion_code_typed_on_stripes_page(
     register(page, "promo@example.org")
 
     page.goto("/shop")
-    page.get_by_role("button", name="Ajouter au panier : Guide pratique des prompts GPT 4", exact=True).click()
+    page.get_by_role(
+        "button", name="Ajouter au panier : Guide pratique des prompts GPT 4", exact=True
+    ).click()
     page.goto("/cart")
     tick_checkout_boxes(page)
     page.get_by_role("button", name="Payer avec Stripe").click()
