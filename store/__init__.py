@@ -289,12 +289,14 @@ def register_template_helpers(app: Flask) -> None:
     from store.cart.services import cart_for_layout
     from store.downloads.services import format_file_size
     from store.markdown import render_markdown
-    from store.money import format_money, format_price
+    from store.money import format_money, format_money_incl_vat, format_price, format_rate
     from store.payments.gateway import is_configured
     from store.urls import page_number
 
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_price, "price")
+    app.add_template_filter(format_money_incl_vat, "money_incl_vat")
+    app.add_template_filter(format_rate, "vat_rate")
     app.add_template_filter(lambda value, fmt="long": format_datetime(value, fmt), "datetime")
     app.add_template_filter(lambda value: format_datetime(value, "d MMMM y"), "date")
     app.add_template_filter(format_file_size, "filesize")
