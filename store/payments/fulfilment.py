@@ -18,7 +18,12 @@ from store.orders.services import mark_order
 from store.payments import stripe_objects as read
 from store.payments.emails import queue_order_paid
 from store.payments.models import PaymentStatus
-from store.payments.services import link_customer, order_from_metadata, record_payment
+from store.payments.services import (
+    fetch_invoice_fields,
+    link_customer,
+    order_from_metadata,
+    record_payment,
+)
 from store.subscriptions.services import refresh_subscription
 
 logger = logging.getLogger(__name__)
@@ -52,6 +57,7 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
     if paid:
         order.stripe_payment_intent_id = read.reference(session, "payment_intent")
         if order.mode is OrderMode.PAYMENT:
+            invoice_id = read.reference(session, "invoice")
             record_payment(
                 stripe_id=session_id,
                 order=order,
@@ -59,6 +65,7 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
                 or order.total_cents,
                 currency=read.currency(session) or order.currency,
                 status=PaymentStatus.PAID,
+                **(fetch_invoice_fields(invoice_id) if invoice_id else {}),
             )
         if order.status is not OrderStatus.PAID:
             mark_order(order, OrderStatus.PAID)
