@@ -289,7 +289,7 @@ def register_template_helpers(app: Flask) -> None:
     from store.cart.services import cart_for_layout
     from store.downloads.services import format_file_size
     from store.markdown import render_markdown
-    from store.money import format_money, format_price
+    from store.money import format_money, format_money_incl_vat, format_price, format_rate
     from store.payments.gateway import is_configured
     from store.subscriptions.services import trial_offered
     from store.urls import page_number
@@ -297,13 +297,15 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
 
     def offered_price(product, trial: bool | None = None) -> str:
-        """The price as this visitor is offered it: with the free trial while they may have
-        one (`trial` forces it on or off)."""
+        """The price as this visitor is offered it, VAT included: with the free trial while
+        they may have one (`trial` forces it on or off)."""
         if trial is None:
             trial = product.offers_trial and trial_offered()
         return format_price(product, trial=trial)
 
     app.add_template_filter(offered_price, "price")
+    app.add_template_filter(format_money_incl_vat, "money_incl_vat")
+    app.add_template_filter(format_rate, "vat_rate")
     app.add_template_filter(lambda value, fmt="long": format_datetime(value, fmt), "datetime")
     app.add_template_filter(lambda value: format_datetime(value, "d MMMM y"), "date")
     app.add_template_filter(format_file_size, "filesize")

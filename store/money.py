@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_symbol
 from flask_babel import format_currency, format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
 
 from store.catalog.models import Interval
 
@@ -30,9 +31,10 @@ def currency_symbol(currency: str) -> str:
 
 
 def format_price(product, trial: bool = False) -> str:
-    """A product's price with its billing period: "7,00 € / mois", "70,00 € / an", "19,00 €";
-    with `trial`, a subscription's free days first: "7 jours gratuits, puis 7,00 € / mois"."""
-    price = format_money(product.price_cents, product.currency, product.interval)
+    """A product's price as shoppers read it, with its billing period, VAT included:
+    "7,00 € / mois TTC", "70,00 € / an TTC", "19,00 € TTC"; with `trial`, a subscription's free
+    days first: "7 jours gratuits, puis 7,00 € / mois TTC"."""
+    price = format_money_incl_vat(product.price_cents, product.currency, product.interval)
     if trial and product.offers_trial:
         return ngettext(
             "%(num)d day free, then %(price)s",
@@ -46,3 +48,28 @@ def format_price(product, trial: bool = False) -> str:
 def format_amount_input(cents: int) -> str:
     """An amount as a person types it into a price field, without grouping: 123456 → "1234,56"."""
     return format_decimal(major_units(cents), format="0.00")
+
+
+def format_money_incl_vat(
+    cents: int, currency: str = "EUR", interval: Interval | None = None
+) -> str:
+    """A price as shoppers read it, VAT included (prices are TTC): "7,00 € / mois TTC" in French,
+    "€7.00 / month incl. VAT" in English. The one place the suffix is written."""
+    return _("%(price)s incl. VAT", price=format_money(cents, currency, interval))
+
+
+def vat_included(cents: int, rate: Decimal) -> int:
+    """The VAT contained in a VAT-included amount, in minor units: 700 at 20 % → 117.
+
+    Integer arithmetic on the rate in basis points (validated to two decimals): the amount
+    before tax, amount × 100 / (100 + rate), rounded half up, taken from the amount.
+    """
+    basis_points = int(rate * 100)
+    denominator = 10_000 + basis_points
+    before_tax = (2 * cents * 10_000 + denominator) // (2 * denominator)
+    return cents - before_tax
+
+
+def format_rate(rate: Decimal) -> str:
+    """A VAT rate as the locale writes its number: Decimal("5.5") → "5,5" in French."""
+    return format_decimal(rate, format="0.##")

@@ -12,8 +12,9 @@ idempotency keys, error mapping and timeouts. The double
 * replays the stored response when an ``Idempotency-Key`` is reused;
 * plays Stripe's side of the story (payment, renewal, failed payment, cancellation) through
   scenario helpers that return the webhook events Stripe would send, signed with the real scheme;
-* serves a tiny hosted checkout page (``/pay/<id>``) and portal page (``/portal/<id>``) for
-  browser tests, and injects failures and timeouts on demand.
+* serves a tiny hosted checkout page (``/pay/<id>``), portal page (``/portal/<id>``) and
+  invoice page (``/invoice/<id>``, its PDF at ``/invoice/<id>.pdf``) for browser tests, and
+  injects failures and timeouts on demand.
 
 Usage::
 
@@ -128,6 +129,39 @@ def _diff(before: Obj, after: Obj) -> Obj:
         else:
             changed[key] = old
     return changed
+
+
+def _inclusive_tax(amount: int) -> int:
+    """The tax inside a tax-inclusive amount at the double's one rate, 20 %: 700 → 117."""
+    return amount - (amount * 100 + 60) // 120
+
+
+def _invoice_pdf(title: str) -> bytes:
+    """A one-page PDF (a valid file, with its cross-reference table) showing ``title``."""
+    text = title.encode("latin-1", "replace").replace(b"\\", b"\\\\")
+    text = text.replace(b"(", b"\\(").replace(b")", b"\\)")
+    stream = b"BT /F1 14 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def _format_amount(amount: int, currency: str) -> str:
@@ -621,9 +655,10 @@ class StripeDouble:
         subscription and its paid first invoice: ``[checkout.session.completed,
         customer.subscription.created, invoice.paid]``. With ``async_payment`` (SEPA...) the
         payment is still processing: session ``unpaid``, subscription ``incomplete``, invoice
-        ``open``, and no ``invoice.paid`` until ``async_payment_result``. Payment mode only
-        gives ``[checkout.session.completed]``, with a customer only if the session asked for
-        ``customer_creation="always"`` (as on Stripe).
+        ``open``, and no ``invoice.paid`` until ``async_payment_result``. Payment mode gives
+        ``[checkout.session.completed]``, with a customer only if the session asked for
+        ``customer_creation="always"`` (as on Stripe), plus ``invoice.paid`` when the session
+        asked for ``invoice_creation`` (after ``async_payment_result`` for a delayed payment).
 
         ``promotion_code`` is a code the customer types (see ``create_promotion_code``); the
         session must allow promotion codes. With ``subscription_data.trial_period_days`` the
@@ -675,7 +710,13 @@ class StripeDouble:
             if session["mode"] == "payment":
                 if not nothing_due:
                     session["payment_intent"] = _new_id("payment_intent")
-                return [self._emit("checkout.session.completed", session)]
+                invoice = None if async_payment else self._invoice_session(session)
+                if invoice is not None and promotion is not None:
+                    # The invoice bills what the session charged, after the code.
+                    self._set_invoice_total(invoice, invoice["subtotal"], promotion["amount"])
+                    self._mark_paid(invoice)
+                events = [self._emit("checkout.session.completed", session)]
+                return events + ([self._emit("invoice.paid", invoice)] if invoice else [])
 
             subscription = self._start_subscription(session, active=not async_payment)
             if trial_days:
@@ -721,10 +762,11 @@ class StripeDouble:
                     events.append(self._emit("invoice.payment_failed", invoice))
                 return events
             session["payment_status"] = "paid"
+            invoice = None if subscription else self._invoice_session(session)
             events = [self._emit("checkout.session.async_payment_succeeded", session)]
             if subscription is not None:
                 events += self._pay_latest_invoice(subscription)
-            return events
+            return events + ([self._emit("invoice.paid", invoice)] if invoice else [])
 
     def renew(self, subscription_id: str) -> list[Event]:
         """A billing period ends and the renewal is paid: ``[invoice.paid,
@@ -1086,15 +1128,23 @@ class StripeDouble:
 
     def _new_invoice(
         self,
-        subscription: Obj,
+        subscription: Obj | None,
         reason: str,
         *,
         paid: bool,
         one_time: list[Obj] | None = None,
         period: tuple[int, int] | None = None,
+        session: Obj | None = None,
     ) -> Obj:
+        """A subscription's invoice, or (``subscription`` None) the invoice a payment-mode
+        Checkout Session makes with ``invoice_creation`` (``parent`` None, its metadata)."""
         now = _now()
-        customer = self._objects[subscription["customer"]]
+        owner = subscription or session or {}
+        customer = self._objects.get(owner.get("customer") or "") or {}
+        metadata: Obj = {}
+        if subscription is None and session is not None:
+            invoice_data = (session["invoice_creation"] or {}).get("invoice_data") or {}
+            metadata = dict(invoice_data.get("metadata") or {})
         self._invoice_count += 1
         invoice = self._store(
             "invoice",
@@ -1111,10 +1161,10 @@ class StripeDouble:
                 "auto_advance": not paid,
                 "billing_reason": reason,
                 "collection_method": "charge_automatically",
-                "currency": subscription["currency"],
-                "customer": customer["id"],
-                "customer_email": customer["email"],
-                "customer_name": customer["name"],
+                "currency": owner["currency"],
+                "customer": customer.get("id"),
+                "customer_email": customer.get("email") or (session or {}).get("customer_email"),
+                "customer_name": customer.get("name"),
                 "default_payment_method": None,
                 "description": None,
                 "discounts": [],
@@ -1123,10 +1173,11 @@ class StripeDouble:
                 "hosted_invoice_url": None,
                 "invoice_pdf": None,
                 "lines": None,
-                "metadata": {},
+                "metadata": metadata,
                 "next_payment_attempt": None if paid else now + _RETRY_DELAY,
                 "number": f"TEST-{self._invoice_count:04d}",
-                "parent": {
+                "parent": subscription
+                and {
                     "type": "subscription_details",
                     "quote_details": None,
                     "subscription_details": {
@@ -1152,19 +1203,31 @@ class StripeDouble:
         )
         # Stripe's page where the customer reads and downloads the invoice (a receipt once paid).
         invoice["hosted_invoice_url"] = f"{self.base_url}/invoice/{invoice['id']}"
+        invoice["invoice_pdf"] = f"{self.base_url}/invoice/{invoice['id']}.pdf"
         lines = [
             self._invoice_line(
                 invoice, item, item["current_period_start"], item["current_period_end"]
             )
-            for item in subscription["items"]["data"]
+            for item in (subscription["items"]["data"] if subscription else [])
         ]
         lines += [self._invoice_line(invoice, item, now, now) for item in one_time or []]
         invoice["lines"] = _list_object(f"/v1/invoices/{invoice['id']}/lines", lines)
         total = sum(line["amount"] for line in lines)
         invoice.update(amount_due=total, amount_remaining=total, subtotal=total, total=total)
-        invoice["total_excluding_tax"] = total
+        taxed = session is not None and session["automatic_tax"]["enabled"]
+        invoice["total_excluding_tax"] = total - (_inclusive_tax(total) if taxed else 0)
         if paid:
             self._mark_paid(invoice)
+        return invoice
+
+    def _invoice_session(self, session: Obj) -> Obj | None:
+        """The paid invoice of a payment-mode session with ``invoice_creation`` enabled (billing
+        reason ``manual``, no subscription), set as the session's ``invoice``; else None."""
+        if not (session["invoice_creation"] or {}).get("enabled"):
+            return None
+        items = self._session_items[session["id"]]
+        invoice = self._new_invoice(None, "manual", paid=True, one_time=items, session=session)
+        session["invoice"] = invoice["id"]
         return invoice
 
     def _invoice_line(self, invoice: Obj, item: Obj, start: int, end: int) -> Obj:
@@ -1173,7 +1236,7 @@ class StripeDouble:
         amount = (price["unit_amount"] or 0) * item["quantity"]
         product = self._objects[price["product"]]
         subscription_item = item["object"] == "subscription_item"
-        details = {
+        details = subscription_item and {
             "invoice_item": None,
             "proration": False,
             "proration_details": {"credited_items": None},
@@ -1515,6 +1578,12 @@ class StripeDouble:
             )
             raise _invalid(message, "line_items")
         total = sum(item["amount_total"] for item in items)
+        # Stripe Tax, played at a fixed 20 % on the store's tax-inclusive prices.
+        automatic_tax = params.get("automatic_tax", {}).get("enabled") is True
+        if automatic_tax:
+            for item in items:
+                item["amount_tax"] = _inclusive_tax(item["amount_total"])
+        tax = sum(item["amount_tax"] for item in items)
         session = self._store(
             "checkout.session",
             {
@@ -1522,7 +1591,11 @@ class StripeDouble:
                 "allow_promotion_codes": params.get("allow_promotion_codes"),
                 "amount_subtotal": total,
                 "amount_total": total,
-                "automatic_tax": {"enabled": False, "liability": None, "status": None},
+                "automatic_tax": {
+                    "enabled": automatic_tax,
+                    "liability": {"type": "self"} if automatic_tax else None,
+                    "status": "complete" if automatic_tax else None,
+                },
                 "billing_address_collection": params.get("billing_address_collection"),
                 "cancel_url": params.get("cancel_url"),
                 "client_reference_id": params.get("client_reference_id"),
@@ -1540,6 +1613,18 @@ class StripeDouble:
                 "discounts": None,
                 "expires_at": _now() + 24 * 3600,
                 "invoice": None,
+                "invoice_creation": mode == "payment"
+                and {
+                    "enabled": params.get("invoice_creation", {}).get("enabled") is True,
+                    "invoice_data": {
+                        "metadata": dict(
+                            params.get("invoice_creation", {})
+                            .get("invoice_data", {})
+                            .get("metadata", {})
+                        ),
+                    },
+                }
+                or None,
                 "locale": params.get("locale"),
                 "metadata": {k: v for k, v in params.get("metadata", {}).items() if v != ""},
                 "mode": mode,
@@ -1552,7 +1637,7 @@ class StripeDouble:
                 "submit_type": params.get("submit_type"),
                 "subscription": None,
                 "success_url": params.get("success_url"),
-                "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+                "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": tax},
                 "ui_mode": params.get("ui_mode", "hosted"),
                 "url": None,
             },
@@ -1796,6 +1881,9 @@ class StripeDouble:
             return data, False
 
     def _page(self, record: RecordedRequest) -> _Response:
+        invoice_page = re.fullmatch(r"/invoice/(in_[^/.]+)(\.pdf)?", record.path)
+        if invoice_page is not None:
+            return self._invoice_page(*invoice_page.groups())
         match = re.fullmatch(r"/(pay|portal)/([^/]+)", record.path)
         if match is None:
             return _html_response(404, "Not found", "<p>StripeDouble has no such page.</p>")
@@ -1860,6 +1948,26 @@ class StripeDouble:
             f"{cancel}"
         )
         return _html_response(200, title, content)
+
+    def _invoice_page(self, invoice_id: str, pdf: str | None) -> _Response:
+        """Stripe's hosted invoice page (``/invoice/<id>``) and its PDF (``….pdf``)."""
+        with self._lock:
+            invoice = self._objects.get(invoice_id)
+            if invoice is None or invoice["object"] != "invoice":
+                return _html_response(404, "Not found", "<p>No such invoice.</p>")
+            invoice = self._snapshot(invoice)
+        amount = _format_amount(invoice["total"], invoice["currency"])
+        if pdf:
+            body = _invoice_pdf(f"Facture {invoice['number']} - {amount}")
+            return _Response(200, body, {"Content-Type": "application/pdf"})
+        status = "Payée" if invoice["status"] == "paid" else "À payer"
+        content = (
+            f'<p>Facture <strong class="invoice-number">{html.escape(invoice["number"])}</strong>'
+            f"</p>\n"
+            f'<p>Montant : <strong class="amount">{amount}</strong> ({status})</p>\n'
+            f'<p><a href="/invoice/{invoice["id"]}.pdf">Télécharger la facture (PDF)</a></p>'
+        )
+        return _html_response(200, "Stripe test invoice", content)
 
     def _portal_page(self, portal: Obj) -> _Response:
         link = html.escape(portal["return_url"] or "/", quote=True)

@@ -6,6 +6,8 @@ import http.client
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -717,3 +719,95 @@ def test_trial_subscription_then_first_payment(
     assert after["items"].data[0].current_period_start == subscription.trial_end
     with pytest.raises(ValueError, match="not trialing"):
         stripe_double.end_trial(subscription.id)
+
+
+def one_time_checkout(client: stripe.StripeClient, **extra: Any) -> stripe.checkout.Session:
+    return client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "customer_creation": "always",
+            "customer_email": "reader@example.com",
+            "line_items": [
+                {
+                    "quantity": 2,
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": 950,
+                        "tax_behavior": "inclusive",
+                        "product_data": {"name": "Guide"},
+                    },
+                }
+            ],
+            "success_url": "http://shop.test/merci",
+            **extra,
+        }
+    )
+
+
+def test_a_one_time_checkout_with_invoice_creation_gets_a_paid_invoice(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    session = one_time_checkout(
+        client,
+        invoice_creation={"enabled": True, "invoice_data": {"metadata": {"order_number": "GA-1"}}},
+    )
+    events = stripe_double.complete_checkout(session.id)
+    assert [e["type"] for e in events] == ["checkout.session.completed", "invoice.paid"]
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    invoice = client.v1.invoices.retrieve(done.invoice or "")
+    assert (invoice.status, invoice.amount_paid, invoice.billing_reason) == ("paid", 1900, "manual")
+    assert invoice.parent is None and invoice.metadata.to_dict() == {"order_number": "GA-1"}
+    assert invoice.customer == done.customer
+    assert [line.description for line in invoice.lines.data] == ["2 × Guide"]
+    base = stripe_double.base_url
+    assert invoice.hosted_invoice_url == f"{base}/invoice/{invoice.id}"
+    assert invoice.invoice_pdf == f"{base}/invoice/{invoice.id}.pdf"
+
+    with urllib.request.urlopen(invoice.hosted_invoice_url) as page:  # noqa: S310 (the double)
+        html = page.read().decode()
+    assert invoice.number in html and "19,00 €" in html
+    with urllib.request.urlopen(invoice.invoice_pdf) as pdf:  # noqa: S310
+        assert pdf.headers["Content-Type"] == "application/pdf"
+        assert pdf.read().startswith(b"%PDF-1.4\n")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{base}/invoice/in_test_nothing")  # noqa: S310
+    assert missing.value.code == 404
+    missing.value.close()
+
+
+def test_without_invoice_creation_a_one_time_checkout_has_no_invoice(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    session = one_time_checkout(client)
+    assert [e["type"] for e in stripe_double.complete_checkout(session.id)] == [
+        "checkout.session.completed"
+    ]
+    assert client.v1.checkout.sessions.retrieve(session.id).invoice is None
+
+
+def test_a_delayed_one_time_payment_is_invoiced_when_it_settles(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    session = one_time_checkout(client, invoice_creation={"enabled": True})
+    stripe_double.complete_checkout(session.id, async_payment=True)
+    assert client.v1.checkout.sessions.retrieve(session.id).invoice is None
+    settled = stripe_double.async_payment_result(session.id, succeeded=True)
+    assert [e["type"] for e in settled] == [
+        "checkout.session.async_payment_succeeded",
+        "invoice.paid",
+    ]
+
+
+def test_automatic_tax_is_reflected_on_the_session(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    taxed = one_time_checkout(
+        client, automatic_tax={"enabled": True}, billing_address_collection="required"
+    )
+    assert taxed.automatic_tax.enabled is True
+    assert taxed.billing_address_collection == "required"
+    assert taxed.total_details.amount_tax == 317  # 19 € including 20 %
+    plain = one_time_checkout(client)
+    assert (plain.automatic_tax.enabled, plain.total_details.amount_tax) == (False, 0)
+    with pytest.raises(stripe.InvalidRequestError):
+        one_time_checkout(client, automatic_tax={"enabled": True, "rate": 20})

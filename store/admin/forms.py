@@ -1,7 +1,9 @@
 """Back-office forms. They validate input; the views call the services to save."""
 
 import json
+import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -41,6 +43,8 @@ SLUG = Regexp(
     message=_l("Use lower-case letters, digits and hyphens only (e.g. acces-gpt-4)."),
 )
 PARIS = ZoneInfo("Europe/Paris")
+#: a VAT rate in percent, two decimals at most (checked against 100 afterwards)
+VAT_RATE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
 #: the currencies a product may be priced in (the first is the default)
 CURRENCIES = ("EUR", "USD", "GBP", "CHF")
 
@@ -252,6 +256,30 @@ class SettingsForm(FlaskForm):
             "codes (e.g. BIENVENUE) in the Stripe dashboard."
         ),
     )
+    vat_rate = StringField(
+        _l("VAT rate (%)"),
+        filters=[strip],
+        description=_l(
+            "Prices are entered and shown VAT included; the cart shows the VAT they contain."
+        ),
+        validators=[InputRequired(_l("Enter the VAT rate."))],
+    )
+    stripe_automatic_tax = BooleanField(
+        _l("Let Stripe Tax compute the tax at checkout"),
+        description=_l(
+            "Stripe then asks every customer for their billing address. Turn Stripe Tax on in "
+            "the Stripe dashboard first."
+        ),
+    )
+
+    def validate_vat_rate(self, field) -> None:
+        text = field.data.replace(",", ".")
+        if VAT_RATE.fullmatch(text) is None or Decimal(text) > 100:
+            raise ValidationError(_("Enter a rate from 0 to 100, e.g. 20 or 5.5."))
+
+    def vat_rate_text(self) -> str:
+        """The rate as stored: "5,5" typed the French way is kept as "5.5"."""
+        return format(Decimal(self.vat_rate.data.replace(",", ".")).normalize(), "f")
 
 
 class ConfirmForm(FlaskForm):

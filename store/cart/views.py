@@ -17,6 +17,8 @@ from store.cart.forms import AddToCartForm, ClearCartForm, RemoveFromCartForm, U
 from store.catalog.models import Product
 from store.checkout.forms import CheckoutForm
 from store.extensions import db
+from store.money import vat_included
+from store.settings.services import vat_rate
 from store.urls import safe_next, valid_id
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -60,8 +62,14 @@ def view():
     # Only to draw the boxes: the template writes the token, so the form makes none (an empty
     # cart sets no cookie).
     checkout_form = CheckoutForm(formdata=None, meta={"csrf": False})
+    cart = services.current_cart()
+    rate = vat_rate()
     return render_template(
-        "cart/view.html", cart=services.current_cart(), checkout_form=checkout_form
+        "cart/view.html",
+        cart=cart,
+        checkout_form=checkout_form,
+        vat_rate=rate,
+        vat_cents=vat_included(cart.due_today_cents, rate),
     )
 
 

@@ -19,7 +19,12 @@ from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.emails import queue_order_paid
 from store.payments.models import PaymentStatus
-from store.payments.services import link_customer, order_from_metadata, record_payment
+from store.payments.services import (
+    fetch_invoice_fields,
+    link_customer,
+    order_from_metadata,
+    record_payment,
+)
 from store.subscriptions.services import refresh_subscription
 
 logger = logging.getLogger(__name__)
@@ -55,6 +60,7 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
         record_discount(order, session)
         if order.mode is OrderMode.PAYMENT:
             amount_total = read.integer(session, "amount_total", maximum=read.MAX_AMOUNT)
+            invoice_id = read.reference(session, "invoice")
             record_payment(
                 stripe_id=session_id,
                 order=order,
@@ -62,6 +68,7 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
                 amount_cents=order.total_cents if amount_total is None else amount_total,
                 currency=read.currency(session) or order.currency,
                 status=PaymentStatus.PAID,
+                **(fetch_invoice_fields(invoice_id) if invoice_id else {}),
             )
         if order.status is not OrderStatus.PAID:
             mark_order(order, OrderStatus.PAID)

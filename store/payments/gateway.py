@@ -16,6 +16,7 @@ import stripe
 from flask import Flask, current_app
 
 from store.orders.models import OrderMode
+from store.settings.services import stripe_automatic_tax
 
 if TYPE_CHECKING:
     from stripe.params import (
@@ -125,6 +126,7 @@ def _line_item(line) -> SessionCreateParamsLineItem:
     price_data: SessionCreateParamsLineItemPriceData = {
         "currency": line.currency.lower(),
         "unit_amount": line.unit_price_cents,
+        "tax_behavior": "inclusive",  # the store's prices are VAT included
         "product_data": {
             "name": line.title,
             "metadata": {"product_id": str(line.product_id or "")},
@@ -175,12 +177,20 @@ def create_checkout_session(
         params["customer"] = customer_id
     else:
         params["customer_email"] = order.email
+    if stripe_automatic_tax():
+        # Stripe Tax needs the customer's address; a known customer's is saved back to it.
+        params["automatic_tax"] = {"enabled": True}
+        params["billing_address_collection"] = "required"
+        if customer_id:
+            params["customer_update"] = {"address": "auto", "name": "auto"}
     if order.mode is OrderMode.SUBSCRIPTION:
         params["subscription_data"] = {"metadata": metadata}
         if trial_days:
             params["subscription_data"]["trial_period_days"] = trial_days
     else:
         params["payment_intent_data"] = {"metadata": metadata}
+        # A one-time payment gets an invoice too (a subscription's are Stripe's own).
+        params["invoice_creation"] = {"enabled": True, "invoice_data": {"metadata": metadata}}
         if not customer_id:
             # A one-time purchase creates a customer too, so the account can link to it.
             params["customer_creation"] = "always"
@@ -291,6 +301,7 @@ def create_price(product: Product) -> str:
         "product": product.stripe_product_id or "",
         "currency": product.currency.lower(),
         "unit_amount": product.price_cents,
+        "tax_behavior": "inclusive",  # the store's prices are VAT included
         "metadata": {"product_id": str(product.id)},
     }
     if product.interval:

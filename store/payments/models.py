@@ -68,6 +68,13 @@ class Payment(Model):
     status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus, "payment_status"))
     period_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the Stripe invoice of the charge ("in_…"); for a one-time payment, the one Checkout made
+    stripe_invoice_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    #: Stripe's page of the invoice and its PDF (https:// only); empty until Stripe gives them
+    hosted_invoice_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    invoice_pdf_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    #: the invoice's number, as printed on it ("1A2B3C4D-0001")
+    invoice_number: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

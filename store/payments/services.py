@@ -5,12 +5,14 @@ Services flush; the caller commits.
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 
 from store.accounts.models import User
 from store.extensions import db
-from store.orders.models import Order
+from store.orders.models import Order, OrderMode
 from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.models import Customer, Payment, PaymentStatus
@@ -18,6 +20,8 @@ from store.subscriptions.models import Subscription
 
 logger = logging.getLogger(__name__)
 
+#: the longest invoice URL a payment row holds
+MAX_URL_LENGTH = 2048
 # --- customers -------------------------------------------------------------------------
 
 
@@ -128,3 +132,94 @@ def payments_of_subscription(subscription: Subscription) -> list[Payment]:
         .order_by(Payment.created_at.desc())
     )
     return list(db.session.scalars(query))
+
+
+def payments_of_user(user: User) -> list[Payment]:
+    """Every payment of a customer (one-time and subscription), newest first."""
+    query = (
+        sa.select(Payment)
+        .where(Payment.user_id == user.id)
+        .order_by(Payment.created_at.desc(), Payment.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+# --- invoices --------------------------------------------------------------------------
+
+
+def invoice_link(url: Any) -> str | None:
+    """A URL Stripe gave for an invoice, if it may go into a link: https:// only (or, in the
+    tests, the Stripe double's own address, STRIPE_API_BASE); never javascript: or data:."""
+    if not isinstance(url, str) or not 0 < len(url) <= MAX_URL_LENGTH:
+        return None
+    if url.startswith("https://"):
+        return url
+    base = urlsplit(current_app.config.get("STRIPE_API_BASE") or "")
+    test_origin = f"{base.scheme}://{base.netloc}/"
+    if base.scheme in ("http", "https") and base.netloc and url.startswith(test_origin):
+        return url
+    return None
+
+
+def invoice_fields(invoice: dict[str, Any]) -> dict[str, Any]:
+    """What a payment row keeps of its Stripe invoice: id, number, hosted page and PDF."""
+    return {
+        "stripe_invoice_id": read.text(invoice, "id", required=True),
+        "invoice_number": read.text(invoice, "number"),
+        "hosted_invoice_url": invoice_link(invoice.get("hosted_invoice_url")),
+        "invoice_pdf_url": invoice_link(invoice.get("invoice_pdf")),
+    }
+
+
+def fetch_invoice_fields(invoice_id: str) -> dict[str, Any]:
+    """The invoice's fields as Stripe has them now; only its id when Stripe cannot say.
+
+    A missing link must not undo a payment: the invoice.paid / invoice.finalized webhooks,
+    or the customer's next visit to their account, fill it in later.
+    """
+    try:
+        return invoice_fields(gateway.retrieve_invoice(invoice_id))
+    except (gateway.StripeError, read.MalformedObject) as error:
+        logger.warning("invoice %s: not fetched, its links wait: %s", invoice_id, error)
+        return {"stripe_invoice_id": invoice_id}
+
+
+def is_one_time_invoice(invoice: dict[str, Any]) -> bool:
+    """True for the invoice Checkout makes for a one-time order (invoice_creation): it names
+    the order in its metadata and belongs to no subscription."""
+    details = read.mapping(read.mapping(invoice, "parent"), "subscription_details")
+    if read.reference(details, "subscription") or read.reference(invoice, "subscription"):
+        return False
+    order = order_from_metadata(invoice)
+    return order is not None and order.mode is OrderMode.PAYMENT
+
+
+def one_time_payment_of_invoice(invoice: dict[str, Any]) -> Payment | None:
+    """The payment of the one-time order an invoice was made for, once its session is recorded."""
+    order = order_from_metadata(invoice)
+    if order is None:
+        return None
+    return db.session.scalar(
+        sa.select(Payment).where(Payment.order_id == order.id, Payment.subscription_id.is_(None))
+    )
+
+
+def fill_invoice(payment: Payment, invoice: dict[str, Any]) -> None:
+    """Keep the invoice's number and links on the payment (known values are never erased)."""
+    for name, value in invoice_fields(invoice).items():
+        if value is not None:
+            setattr(payment, name, value)
+    db.session.flush()
+
+
+def fill_missing_invoice_links(payments: list[Payment], *, limit: int = 3) -> None:
+    """Fetch the links of a few invoices Stripe could not give when they were paid."""
+    waiting = [p for p in payments if p.stripe_invoice_id and not p.hosted_invoice_url]
+    if not waiting or not gateway.is_configured():
+        return
+    for payment in waiting[:limit]:
+        fields = fetch_invoice_fields(payment.stripe_invoice_id or "")
+        for name, value in fields.items():
+            if value is not None:
+                setattr(payment, name, value)
+    db.session.flush()

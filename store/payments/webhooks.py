@@ -14,6 +14,7 @@ from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.fulfilment import fail_checkout_session, fulfil_checkout_session, refund_charge
 from store.payments.models import PaymentStatus, WebhookEvent
+from store.payments.services import fill_invoice, is_one_time_invoice, one_time_payment_of_invoice
 from store.subscriptions.services import record_invoice, refresh_subscription
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,14 @@ def _on_charge_refunded(obj: dict[str, Any]) -> None:
 
 
 def _on_invoice_paid(obj: dict[str, Any]) -> None:
-    record_invoice(obj, PaymentStatus.PAID)
+    if is_one_time_invoice(obj):
+        # Checkout's invoice of a one-time payment: its number and links go on the payment
+        # the session made (none yet: the session's fulfilment fetches the invoice itself).
+        payment = one_time_payment_of_invoice(obj)
+        if payment is not None:
+            fill_invoice(payment, obj)
+    else:
+        record_invoice(obj, PaymentStatus.PAID)
 
 
 def _on_invoice_failed(obj: dict[str, Any]) -> None:

@@ -1,5 +1,7 @@
 """Reading and writing back-office settings, with their defaults."""
 
+from decimal import Decimal, InvalidOperation
+
 import sqlalchemy as sa
 
 from store.extensions import db
@@ -22,6 +24,10 @@ DEFAULTS = {
     "publication_director": "",
     "host_name": "",
     "host_address": "",
+    # The VAT rate in percent included in every price (prices are TTC), e.g. "20" or "5.5".
+    "vat_rate": "20",
+    # "1": Stripe Tax computes the tax at checkout (and asks for the billing address).
+    "stripe_automatic_tax": "0",
 }
 
 
@@ -53,3 +59,17 @@ def notify_pending_comments() -> bool:
 def allow_promotion_codes() -> bool:
     """Whether Stripe Checkout lets the customer type a promotion code."""
     return get_setting("allow_promotion_codes") == "1"
+
+
+def vat_rate() -> Decimal:
+    """The VAT rate in percent included in prices (Decimal("20"), Decimal("5.5"))."""
+    try:
+        rate = Decimal(get_setting("vat_rate"))
+    except InvalidOperation:
+        rate = Decimal(DEFAULTS["vat_rate"])  # the form stores only valid rates
+    return rate if rate.is_finite() and 0 <= rate <= 100 else Decimal(DEFAULTS["vat_rate"])
+
+
+def stripe_automatic_tax() -> bool:
+    """Whether Stripe Tax computes the tax of each Checkout Session."""
+    return get_setting("stripe_automatic_tax") == "1"

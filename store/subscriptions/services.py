@@ -24,6 +24,7 @@ from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.models import Payment, PaymentStatus
 from store.payments.services import (
+    invoice_fields,
     link_customer,
     order_from_metadata,
     record_payment,
@@ -158,6 +159,7 @@ def record_invoice(invoice: dict[str, Any], status: PaymentStatus) -> Payment:
         currency=read.currency(invoice) or "EUR",
         period_start=read.timestamp(period, "start"),
         period_end=read.timestamp(period, "end"),
+        **invoice_fields(invoice),
     )
     if status is PaymentStatus.FAILED and subscription is not None:
         emails.queue_payment_failed(invoice_id, subscription)

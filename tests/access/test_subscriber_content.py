@@ -152,8 +152,11 @@ def test_the_admin_sets_the_grace_period(db, client, forms, premium, plan, login
     )
     login_as()  # the admin
     assert 'value="7"' in client.get("/admin/settings").get_data(as_text=True)
-    assert forms.post("/admin/settings", {"grace_period_days": "-1"}).status_code == 400
-    forms.post("/admin/settings", {"grace_period_days": "2"})
+    assert (
+        forms.post("/admin/settings", {"grace_period_days": "-1", "vat_rate": "20"}).status_code
+        == 400
+    )
+    forms.post("/admin/settings", {"grace_period_days": "2", "vat_rate": "20"})
     forms.post("/account/logout")
     login(forms, reader)
     assert "SECRÈTE" not in page_of(client, premium)

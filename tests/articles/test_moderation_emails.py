@@ -74,7 +74,7 @@ def test_the_admin_can_turn_the_emails_off_and_on(app, db, article, admins, smtp
     assert '<input checked id="notify_pending_comments"' in page  # on by default
 
     # an unticked box is left out of the form, as a browser does
-    response = admin.post("/admin/settings", {"grace_period_days": "7"})
+    response = admin.post("/admin/settings", {"grace_period_days": "7", "vat_rate": "20"})
     assert response.status_code == 303
     page = admin.client.get("/admin/settings").get_data(as_text=True)
     assert '<input id="notify_pending_comments"' in page
@@ -82,7 +82,10 @@ def test_the_admin_can_turn_the_emails_off_and_on(app, db, article, admins, smtp
     send_due()
     assert smtp_server.messages == []
 
-    admin.post("/admin/settings", {"grace_period_days": "7", "notify_pending_comments": "y"})
+    admin.post(
+        "/admin/settings",
+        {"grace_period_days": "7", "vat_rate": "20", "notify_pending_comments": "y"},
+    )
     comment(app, article)
     send_due()
     assert len(smtp_server.messages) == 2

@@ -90,20 +90,26 @@ def test_the_cart_shows_what_is_paid_today_apart_from_what_renews(forms, client,
     forms.post("/cart/add", {"product_id": guide.id, "quantity": 3})
     totals = cart_totals(client.get("/cart").get_data(as_text=True))
     # Today: the first month and the three guides; then only the subscription renews.
-    assert totals == "À payer aujourd’hui : 64,00\xa0€ Puis 7,00\xa0€ / mois"
+    assert totals == (
+        "À payer aujourd’hui : 64,00\xa0€ TTC dont TVA (20\xa0%) : 10,67\xa0€ "
+        "Puis 7,00\xa0€ / mois TTC"
+    )
 
 
 def test_a_yearly_plan_renews_per_year(forms, client, yearly, guide):
     forms.post("/cart/add", {"product_id": guide.id})
     forms.post("/cart/add", {"product_id": yearly.id})
     totals = cart_totals(client.get("/cart").get_data(as_text=True))
-    assert totals == "À payer aujourd’hui : 89,00\xa0€ Puis 70,00\xa0€ / an"
+    assert totals == (
+        "À payer aujourd’hui : 89,00\xa0€ TTC dont TVA (20\xa0%) : 14,83\xa0€ "
+        "Puis 70,00\xa0€ / an TTC"
+    )
 
 
 def test_a_cart_without_subscription_has_no_renewal_line(forms, client, guide):
     forms.post("/cart/add", {"product_id": guide.id, "quantity": 2})
     totals = cart_totals(client.get("/cart").get_data(as_text=True))
-    assert totals == "À payer aujourd’hui : 38,00\xa0€"
+    assert totals == "À payer aujourd’hui : 38,00\xa0€ TTC dont TVA (20\xa0%) : 6,33\xa0€"
 
 
 def test_quantities_are_capped(app, forms, client, guide):

@@ -80,11 +80,11 @@ def test_a_product_description_cannot_carry_a_script(client, create_product):
 @pytest.mark.parametrize(
     "cents, billing, expected",
     [
-        (700, Billing.MONTHLY, "7,00\xa0€ / mois"),
-        (7000, Billing.YEARLY, "70,00\xa0€ / an"),
-        (1900, Billing.ONE_TIME, "19,00\xa0€"),
-        (123456, Billing.ONE_TIME, "1\u202f234,56\xa0€"),
-        (5, Billing.ONE_TIME, "0,05\xa0€"),
+        (700, Billing.MONTHLY, "7,00\xa0€ / mois TTC"),
+        (7000, Billing.YEARLY, "70,00\xa0€ / an TTC"),
+        (1900, Billing.ONE_TIME, "19,00\xa0€ TTC"),
+        (123456, Billing.ONE_TIME, "1\u202f234,56\xa0€ TTC"),
+        (5, Billing.ONE_TIME, "0,05\xa0€ TTC"),
     ],
 )
 def test_price_formatting(app, cents, billing, expected):

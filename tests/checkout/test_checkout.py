@@ -67,6 +67,7 @@ def test_subscription_journey(db, payments, forms, client, customer, offer, send
                 "price_data": {
                     "currency": "eur",
                     "unit_amount": "700",
+                    "tax_behavior": "inclusive",
                     "product_data": {
                         "name": "Accès à GPT 4",
                         "metadata": {"product_id": str(offer.id)},
@@ -152,7 +153,8 @@ def test_one_time_purchase_uses_payment_mode(
     assert "recurring" not in sent.params["line_items"][0]["price_data"]
     assert "subscription_data" not in sent.params
     events = payments.complete_checkout(session_id_of(response))
-    assert [r.status_code for r in send_events(events)] == [200]
+    assert [e["type"] for e in events] == ["checkout.session.completed", "invoice.paid"]
+    assert [r.status_code for r in send_events(events)] == [200, 200]
     order = db.session.scalar(sa.select(Order))
     assert order.status is OrderStatus.PAID
     payment = db.session.scalar(sa.select(Payment))

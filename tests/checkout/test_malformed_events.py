@@ -130,6 +130,7 @@ INVOICE_FIELDS = {
     "parent a string": {"parent": "sub"},
     "subscription_details a list": {"parent.subscription_details": ["sub"]},
     "subscription a number": {"parent.subscription_details.subscription": 5},
+    "number a list": {"number": ["TEST-0001"]},
 }
 FIELDS = {
     "checkout.session.completed": SESSION_FIELDS,

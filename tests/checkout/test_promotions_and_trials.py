@@ -84,7 +84,8 @@ def test_the_admin_turns_promotion_codes_on_for_the_checkout(db, payments, admin
     assert "Accepter les codes promo au paiement" in page
     assert not promotion_box_ticked(page)
     response = admin.post(
-        "/admin/settings", {"grace_period_days": "7", "allow_promotion_codes": "y"}
+        "/admin/settings",
+        {"grace_period_days": "7", "vat_rate": "20", "allow_promotion_codes": "y"},
     )
     assert response.status_code == 303
 
@@ -101,7 +102,9 @@ def test_a_promotion_code_is_recorded_from_the_webhook(
     session_id = checkout(reader, guide)
 
     events = payments.complete_checkout(session_id, promotion_code="BIENVENUE")
-    assert [r.status_code for r in send_events(events)] == [200]
+    # checkout.session.completed, then invoice.paid for the invoice Checkout made
+    assert [r.status_code for r in send_events(events)] == [200, 200]
+    assert events[1]["data"]["object"]["amount_paid"] == 1700  # the invoice bills the net
 
     order = db.session.scalar(sa.select(Order))
     assert order.status is OrderStatus.PAID

@@ -193,9 +193,9 @@ def test_a_paid_order_is_confirmed_once_whatever_the_deliveries_and_visits(
 ):
     browser = register(visitor(app), "lea@example.org")
     session_id = checkout(browser, guide)
-    events = payments.complete_checkout(session_id)
+    events = payments.complete_checkout(session_id)  # the session, then its invoice
     for _ in range(3):
-        assert [r.status_code for r in send_events(events)] == [200]
+        assert [r.status_code for r in send_events(events)] == [200, 200]
     for _ in range(2):
         assert browser.client.get(f"/checkout/success?session_id={session_id}").status_code == 200
     # Stripe may also send the same news as another event (a new id): still one message.
@@ -214,10 +214,14 @@ def test_a_paid_order_is_confirmed_once_whatever_the_deliveries_and_visits(
     assert "Le fichier guide.pdf : téléchargez-le depuis votre compte (5 fois au plus)." in text
     assert f"http://localhost/account/orders/{order.number}" in text
     assert "http://localhost/account#purchases" in text
-    # A one-time payment has no Stripe invoice: no receipt link, and nothing broken.
-    assert "facture Stripe" not in text
+    # A one-time payment has its Stripe invoice too (Checkout's invoice_creation).
+    invoice = payments.get(payments.get(session_id)["invoice"])
+    assert f"Votre facture Stripe : {invoice['hosted_invoice_url']}" in text
     assert "réservés aux abonnés" not in text  # the guide opens no article
-    assert all(link.startswith("http://localhost/") for link in links(message))
+    assert all(
+        link.startswith("http://localhost/") or link == invoice["hosted_invoice_url"]
+        for link in links(message)
+    )
     assert 'href="http://localhost/account#purchases"' in html_of(message)
 
 

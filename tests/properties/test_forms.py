@@ -307,7 +307,10 @@ def test_every_list_answers_any_filter(admin, url, query):
 @FAST
 @given(
     data=form({"lang": value, "next": next_value}, valid={"lang": "en", "next": "/shop"}),
-    settings_data=form({"grace_period_days": value}, valid={"grace_period_days": "7"}),
+    settings_data=form(
+        {"grace_period_days": value, "vat_rate": value},
+        valid={"grace_period_days": "7", "vat_rate": "20"},
+    ),
 )
 def test_the_language_switch_and_the_settings_answer_any_input(app, admin, data, settings_data):
     answered(visitor(app).post("/language", data), data, (303,))

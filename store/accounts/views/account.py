@@ -24,7 +24,11 @@ from store.accounts.views.blueprint import bp, password_checked, start_session
 from store.extensions import db
 from store.orders.services import order_for, orders_for
 from store.payments import gateway
-from store.payments.services import customer_for_user
+from store.payments.services import (
+    customer_for_user,
+    fill_missing_invoice_links,
+    payments_of_user,
+)
 from store.subscriptions.models import SubscriptionStatus
 from store.subscriptions.services import subscriptions_for
 
@@ -55,18 +59,21 @@ def _account_page(shown_key=None):
     """Mon compte, with what each purchase gives; keys issued now are shown whole, once."""
     subscriptions = subscriptions_for(current_user)
     orders = orders_for(current_user)
+    payments = payments_of_user(current_user)
+    fill_missing_invoice_links(payments)
     page = render_template(
         "accounts/index.html",
         subscription_grants=purchases.subscription_grants(current_user, subscriptions),
         order_grants=purchases.order_grants(current_user, orders),
         shown_key=shown_key,
         orders=orders,
+        payments=payments,
         subscriptions=subscriptions,
         past_due=[s for s in subscriptions if s.status is SubscriptionStatus.PAST_DUE],
         has_customer=customer_for_user(current_user) is not None,
         download_limit=current_app.config["DOWNLOAD_LIMIT"],
     )
-    db.session.commit()  # keys issued while rendering
+    db.session.commit()  # keys issued while rendering, invoice links fetched
     return page  # `no-store`, like every /account page (store/ops/private_pages.py)
 
 

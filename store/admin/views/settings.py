@@ -8,25 +8,31 @@ from store.admin.views.blueprint import bp
 from store.extensions import db
 from store.settings.services import (
     allow_promotion_codes,
+    get_setting,
     grace_period_days,
     notify_pending_comments,
     set_setting,
+    stripe_automatic_tax,
 )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    """Store settings: the grace period of past-due subscribers, the moderation emails,
+    """Store settings: the grace period of past-due subscribers, the moderation emails, VAT,
     promotion codes at checkout."""
     form = SettingsForm()
     if request.method == "GET":
         form.grace_period_days.data = grace_period_days()
         form.notify_pending_comments.data = notify_pending_comments()
         form.allow_promotion_codes.data = allow_promotion_codes()
+        form.vat_rate.data = get_setting("vat_rate")
+        form.stripe_automatic_tax.data = stripe_automatic_tax()
     if form.validate_on_submit():
         set_setting("grace_period_days", str(form.grace_period_days.data))
         set_setting("notify_pending_comments", "1" if form.notify_pending_comments.data else "0")
         set_setting("allow_promotion_codes", "1" if form.allow_promotion_codes.data else "0")
+        set_setting("vat_rate", form.vat_rate_text())
+        set_setting("stripe_automatic_tax", "1" if form.stripe_automatic_tax.data else "0")
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.settings"), code=303)
