@@ -45,8 +45,8 @@ def test_a_free_trial_from_the_cart_to_the_article(
     offer.get_by_role("button").click()
     page.goto("/cart")
     expect(page.locator("table.cart-table")).to_contain_text("7 jours gratuits, puis 7,00 € / mois")
-    expect(page.locator(".due-today")).to_have_text("À payer aujourd’hui : 0,00 €")
-    expect(page.locator(".renewal")).to_have_text("Puis 7,00 € / mois")
+    expect(page.locator(".due-today")).to_have_text("À payer aujourd’hui : 0,00 € TTC")
+    expect(page.locator(".renewal")).to_have_text("Puis 7,00 € / mois TTC")
     keep(screenshot("trial-cart"), "cart")
 
     tick_checkout_boxes(page)
@@ -70,7 +70,7 @@ def test_a_free_trial_from_the_cart_to_the_article(
     # A second trial is not offered to the same customer.
     page.goto("/shop")
     card = page.locator("article.product-card", has_text="Accès à GPT 4").first
-    expect(card.locator(".price")).to_have_text("7,00 € / mois")
+    expect(card.locator(".price")).to_have_text("7,00 € / mois TTC")
 
 
 def test_a_promotion_code_typed_on_stripes_page(
