@@ -52,12 +52,17 @@ def queue_order_paid(order: Order, session: dict[str, Any]) -> OutboxMessage | N
     to = recipient(order.user_id)
     if to is None:
         return None
+    # What Stripe charged today: less than the order's total only in a free trial.
+    charged = read.integer(session, "amount_total", maximum=read.MAX_AMOUNT)
+    paid_cents = order.net_total_cents if charged is None else min(charged, order.net_total_cents)
     return queue_message(
         key,
         to[0],
         "order_paid",
         locale=to[1],
         order=order,
+        paid_cents=paid_cents,
+        in_trial=paid_cents < order.net_total_cents,
         receipt_url=receipt_url(session),
         order_url=url_for("accounts.order", number=order.number, _external=True),
         account_url=url_for("accounts.index", _external=True, _anchor="purchases"),

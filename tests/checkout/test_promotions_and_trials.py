@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from store.catalog.models import Billing, Product
+from store.mail.models import OutboxMessage
 from store.orders.models import Order, OrderMode, OrderStatus
 from store.payments.models import Payment
 from store.settings.services import set_setting
@@ -224,6 +225,11 @@ def test_a_trial_then_no_second_trial_for_the_same_customer(
     assert "RÉSERVÉE-AUX-ABONNÉS" in text(reader.client.get(f"/articles/{article.slug}"))
     account = text(reader.client.get("/account"))
     assert "Période d’essai" in account and "Essai gratuit jusqu’au" in account
+    # The confirmation says what was charged today, not the subscription's price.
+    mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "order_paid"))
+    assert "Votre essai gratuit a commencé" in mail.text_body
+    assert "Payé aujourd’hui : 0,00\xa0€" in mail.text_body
+    assert "Total payé" not in mail.text_body and "Total payé" not in mail.html_body
 
     # The same customer looks at another plan with a trial: the plain price, and pays today.
     other = create_product(
