@@ -70,6 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_logging(app)
     register_security(app)
+    # after register_security: an admin's upload may be larger than other bodies, and a
+    # logged-in visitor's token is read from the body
+    register_cross_origin_protection(app)
     register_extensions(app)
     register_blueprints(app)
     register_favicon(app)
@@ -87,6 +90,13 @@ def register_logging(app: Flask) -> None:
 
     configure_logging(app)
     register_request_id(app)
+
+
+def register_cross_origin_protection(app: Flask) -> None:
+    """Refuse unsafe requests another site made (403); tokens only where a login exists."""
+    from store.ops.cross_origin import register_cross_origin_protection as register
+
+    register(app)
 
 
 #: no inline script or style anywhere: the policy allows only the site's own files; forms lead
