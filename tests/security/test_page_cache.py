@@ -42,9 +42,7 @@ def test_a_forged_host_header_does_not_poison_the_cache(app, pages):
     assert poisoned == []
 
 
-def test_no_token_reaches_the_cache_and_a_logged_in_visitor_keeps_their_own(
-    app, pages, make_user
-):
+def test_no_token_reaches_the_cache_and_a_logged_in_visitor_keeps_their_own(app, pages, make_user):
     customer = logged_in(app, make_user("camille@example.org"))
     for url in pages:
         first = visitor(app).client.get(url)
