@@ -6,7 +6,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -228,6 +228,15 @@ def register_extensions(app: Flask) -> None:
             return None
         user = db.session.get(User, user_number)
         return user if user is not None and user.session_version == version_number else None
+
+    @app.after_request
+    def end_empty_session(response):
+        # Flask-Login marks every session without a login `_fresh: False`; once an anonymous
+        # visitor's cart and messages are gone, that mark alone would keep their cookie alive
+        # (and their pages out of any HTTP cache). Flask deletes the cookie of an emptied session.
+        if request.endpoint != "static" and set(session) == {"_fresh"}:
+            session.clear()
+        return response
 
 
 def register_blueprints(app: Flask) -> None:

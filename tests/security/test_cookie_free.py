@@ -2,6 +2,8 @@
 cache can serve those pages; a session starts when the visitor does something the store must
 remember (add to the cart, log in, register)."""
 
+import re
+
 from werkzeug.routing import Rule
 
 from tests.conftest import PASSWORD
@@ -96,3 +98,31 @@ def test_registering_starts_a_session(app):
     assert response.status_code == 303
     assert browser.get_cookie("session") is not None
     assert "nouveau@example.org" in browser.get("/account").get_data(as_text=True)
+
+
+def test_after_logging_out_the_pages_set_no_cookie_again(app, make_user):
+    make_user("camille@example.org")
+    browser = app.test_client()
+    browser.post(
+        "/account/login",
+        data={"email": "camille@example.org", "password": PASSWORD},
+        headers=SAME_ORIGIN,
+    )
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/").get_data(as_text=True))
+    response = browser.post("/account/logout", data={"csrf_token": token.group(1)})
+    assert response.status_code == 303
+    assert "Vous êtes déconnecté" in browser.get("/").get_data(as_text=True)  # the message, once
+    assert browser.get_cookie("session") is None
+    assert browser.get("/shop").headers.getlist("Set-Cookie") == []
+
+
+def test_emptying_the_cart_ends_the_session(app, create_product):
+    guide = create_product(name="Guide PDF")
+    browser = app.test_client()
+    browser.post("/cart/add", data={"product_id": guide.id}, headers=SAME_ORIGIN)
+    browser.get("/cart")  # the "added" message is shown
+    assert browser.get_cookie("session") is not None
+    browser.post("/cart/remove", data={"product_id": guide.id}, headers=SAME_ORIGIN)
+    assert "Votre panier est vide" in browser.get("/cart").get_data(as_text=True)
+    assert browser.get_cookie("session") is None
+    assert browser.get("/").headers.getlist("Set-Cookie") == []
