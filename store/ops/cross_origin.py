@@ -73,11 +73,17 @@ def refusal() -> str | None:
         return f"Sec-Fetch-Site is {fetch_site!r}"
     if not origin:
         return None
-    if urlsplit(origin).netloc.lower() == request.host.lower():
-        return None
-    if origin.lower() in trusted_origins():
+    if _host_of(origin) == request.host.lower() or origin.lower() in trusted_origins():
         return None
     return f"Origin {origin!r} is not this site ({request.host!r})"
+
+
+def _host_of(origin: str) -> str | None:
+    """The host[:port] an `Origin` header names (None for "null" or a malformed one)."""
+    try:
+        return urlsplit(origin).netloc.lower() or None
+    except ValueError:  # "http://[::1", say: no browser sends that
+        return None
 
 
 def protect_from_forgery() -> None:
@@ -123,7 +129,7 @@ def render_refusal(error: CrossOriginRequest):
 
 
 def register_cross_origin_protection(app: Flask) -> None:
-    """Check every request before anything else reads its form (see the module's docstring)."""
+    """Check every request before any view runs (see the module's docstring)."""
     # Flask-WTF's own hook would ask every visitor for a token; this module calls it instead.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.before_request(protect_from_forgery)

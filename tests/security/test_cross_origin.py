@@ -29,6 +29,7 @@ FORGED = {
         "Origin": "http://localhost.evil.example"
     },
     "old browser, opaque Origin (sandboxed frame)": {"Origin": "null"},
+    "old browser, malformed Origin": {"Origin": "http://[::1"},
 }
 
 #: what the store's own pages, a typed address, or a client that is not a browser send
