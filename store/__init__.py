@@ -164,6 +164,18 @@ def register_security(app: Flask) -> None:
         if any("\x00" in value for value in values):
             abort(400, description="NUL character in the request")
 
+    @app.before_request
+    def refuse_json_forms():
+        # Every form of the store is an HTML form. Flask-WTF would read a JSON body as the
+        # form's fields and fail on JSON of another shape: a 400 says so first. Only Stripe's
+        # webhook takes JSON, and checks it itself.
+        if (
+            request.method in ("POST", "PUT", "PATCH", "DELETE")
+            and request.is_json
+            and request.endpoint != "payments.webhook"
+        ):
+            abort(400, description="a JSON body where a form was expected")
+
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
