@@ -371,16 +371,17 @@ class Browser:
 
 
 CSRF = re.compile(
-    r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|'
-    r'<input[^>]*value="([^"]+)"[^>]*name="csrf_token"'
+    r'<input[^>]*name="csrf_token"[^>]*value="([^"]*)"|'
+    r'<input[^>]*value="([^"]*)"[^>]*name="csrf_token"'
 )
 
 
 def csrf_token(page: str) -> str:
+    """The form's token: empty on an anonymous visitor's pages (store/ops/cross_origin.py)."""
     match = CSRF.search(page)
     if match is None:
         raise Fatal("no csrf_token input on the page")
-    return match.group(1) or match.group(2)
+    return match.group(1) or match.group(2) or ""
 
 
 def add_to_cart_token(page: str) -> str:

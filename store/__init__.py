@@ -6,7 +6,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -70,6 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_logging(app)
     register_security(app)
+    # after register_security: an admin's upload may be larger than other bodies, and a
+    # logged-in visitor's token is read from the body
+    register_cross_origin_protection(app)
     register_extensions(app)
     register_blueprints(app)
     register_favicon(app)
@@ -87,6 +90,13 @@ def register_logging(app: Flask) -> None:
 
     configure_logging(app)
     register_request_id(app)
+
+
+def register_cross_origin_protection(app: Flask) -> None:
+    """Refuse unsafe requests another site made (403); tokens only where a login exists."""
+    from store.ops.cross_origin import register_cross_origin_protection as register
+
+    register(app)
 
 
 #: no inline script or style anywhere: the policy allows only the site's own files; forms lead
@@ -154,6 +164,18 @@ def register_security(app: Flask) -> None:
         if any("\x00" in value for value in values):
             abort(400, description="NUL character in the request")
 
+    @app.before_request
+    def refuse_json_forms():
+        # Every form of the store is an HTML form. Flask-WTF would read a JSON body as the
+        # form's fields and fail on JSON of another shape: a 400 says so first. Only Stripe's
+        # webhook takes JSON, and checks it itself.
+        if (
+            request.method in ("POST", "PUT", "PATCH", "DELETE")
+            and request.is_json
+            and request.endpoint != "payments.webhook"
+        ):
+            abort(400, description="a JSON body where a form was expected")
+
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -218,6 +240,15 @@ def register_extensions(app: Flask) -> None:
             return None
         user = db.session.get(User, user_number)
         return user if user is not None and user.session_version == version_number else None
+
+    @app.after_request
+    def end_empty_session(response):
+        # Flask-Login marks every session without a login `_fresh: False`; once an anonymous
+        # visitor's cart and messages are gone, that mark alone would keep their cookie alive
+        # (and their pages out of any HTTP cache). Flask deletes the cookie of an emptied session.
+        if request.endpoint != "static" and set(session) == {"_fresh"}:
+            session.clear()
+        return response
 
 
 def register_blueprints(app: Flask) -> None:

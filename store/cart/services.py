@@ -104,7 +104,11 @@ def read_items(session: MutableMapping) -> dict[int, int]:
 
 
 def write_items(session: MutableMapping, items: dict[int, int]) -> None:
-    """Store the cart back in the session (JSON keys are strings)."""
+    """Store the cart back in the session (JSON keys are strings); an empty cart is no key at
+    all, so that a session holding nothing else ends with its cookie."""
+    if not items:
+        session.pop(SESSION_KEY, None)
+        return
     session[SESSION_KEY] = {str(product_id): quantity for product_id, quantity in items.items()}
 
 

@@ -40,9 +40,9 @@ def _explanations() -> dict[int, str]:
     }
 
 
-def render_error(code: int, explanation: str | None = None):
+def render_error(code: int, explanation: str | None = None, title: str | None = None):
     """Render the error page for `code`."""
-    title = _titles().get(code, _("Error"))
+    title = title or _titles().get(code, _("Error"))
     if request_ctx.url_adapter is None:
         # A request Flask could not route at all (a Host outside TRUSTED_HOSTS): no link can
         # be built for the page, so the answer is its title in plain text.

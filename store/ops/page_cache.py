@@ -1,9 +1,9 @@
 """A short-lived cache of the public pages as an anonymous visitor with an empty cart sees them.
 
-Most traffic on a news site is exactly that visitor, and their page differs from the next
-one's only by the CSRF token in the forms. The page is rendered once every few seconds per
-worker; each visitor gets it with a token of their own put in place of the cached one.
-Anybody logged in, with something in the cart, or with a message to show gets a fresh page.
+Most traffic on a news site is exactly that visitor, and their page is the next one's: its
+forms carry no per-visitor token (store/ops/cross_origin.py) and it sets no cookie. The page is
+rendered once every few seconds per worker and served as it is. Anybody logged in, with
+something in the cart, or with a message to show gets a fresh page.
 """
 
 import threading
@@ -13,7 +13,6 @@ from collections import OrderedDict
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from store.cart.services import SESSION_KEY as CART_KEY
 
@@ -26,7 +25,6 @@ CACHEABLE_ENDPOINTS = {
     "catalog.detail",
     "cart.view",
 }
-PLACEHOLDER = "\x00csrf-token\x00"
 MAX_ENTRIES = 512
 
 
@@ -83,9 +81,7 @@ def register_page_cache(app: Flask) -> None:
             return None
         _, status, headers, body = entry
         g.page_cache_key = None  # served from the cache: nothing to store afterwards
-        response = Response(
-            body.replace(PLACEHOLDER, generate_csrf()), status=status, headers=headers
-        )
+        response = Response(body, status=status, headers=headers)
         response.headers["X-Page-Cache"] = "hit"
         return response
 
@@ -94,12 +90,9 @@ def register_page_cache(app: Flask) -> None:
         key = g.pop("page_cache_key", None)
         if key is None or response.status_code != 200 or response.direct_passthrough:
             return response
-        if response.mimetype != "text/html" or session.get("_flashes"):
-            return response
+        if response.mimetype != "text/html" or session.get("_flashes") or session.modified:
+            return response  # a page that wrote to the session is this visitor's own
         body = response.get_data(as_text=True)
-        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        if token:
-            body = body.replace(token, PLACEHOLDER)
         cache.put(key, response.status_code, {"Content-Type": response.content_type}, body)
         response.headers["X-Page-Cache"] = "miss"
         return response

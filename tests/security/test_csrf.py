@@ -1,4 +1,7 @@
-"""Every state-changing route refuses a POST without this visitor's CSRF token.
+"""Every state-changing route refuses a logged-in visitor's POST without their CSRF token.
+
+(Requests from other sites are refused before any token is looked at: test_cross_origin. An
+anonymous visitor's pages carry no token, so that they set no cookie: test_cookie_free.)
 
 The routes come from the URL map, so a route added later is covered too. Each POST carries
 real ids and the fields of a real change (approve this comment, delete this product, empty
@@ -35,7 +38,8 @@ def test_the_stripe_webhook_is_the_only_route_without_csrf(app):
     assert csrf._exempt_views == {"store.payments.views.webhook"}
     assert not csrf._exempt_blueprints
     assert app.config.get("WTF_CSRF_ENABLED", True)
-    assert app.config.get("WTF_CSRF_CHECK_DEFAULT", True)
+    # Flask-WTF's own hook is off: store/ops/cross_origin.py calls it for logged-in visitors.
+    assert app.config["WTF_CSRF_CHECK_DEFAULT"] is False
     assert [rule.rule for rule in changing_rules(app) if rule.endpoint == "payments.webhook"] == [
         WEBHOOK
     ]
@@ -158,7 +162,7 @@ def wrong_tokens(app, browser) -> dict[str, dict]:
     }
 
 
-@pytest.mark.parametrize("role", ["anonymous", "customer", "admin"])
+@pytest.mark.parametrize("role", ["customer", "admin"])
 def test_every_post_without_the_visitors_token_is_refused_and_changes_nothing(site, app, role):
     browser = site.browser(role)
     before = site.state(browser)

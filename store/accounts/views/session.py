@@ -9,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -156,5 +157,8 @@ def logout():
         db.session.commit()
         logger.info("user %s logged out everywhere", current_user.id)
     logout_user()
+    # An anonymous visitor's forms carry no token: with an empty cart, the session (and its
+    # cookie) ends once the message below is shown.
+    session.pop("csrf_token", None)
     flash(_("You are logged out."), "info")
     return redirect(url_for("articles.index"), code=303)
