@@ -245,7 +245,8 @@ def start_nginx(
     port = free_port()
     values = {
         "NGINX_USER": pwd.getpwuid(os.getuid()).pw_name,
-        "RUN_DIR": str(folder / "run"),
+        "PID_FILE": str(folder / "run" / "nginx.pid"),
+        "TEMP_DIR": str(folder / "run"),
         "LOG_DIR": str(folder / "log"),
         "CACHE_DIR": str(folder / "cache"),
         "LISTEN": f"127.0.0.1:{port}",
