@@ -244,6 +244,19 @@ def test_anonymous_public_answers_come_from_the_cache(stack):
         assert second.headers["Cache-Control"].startswith("public, max-age=0, s-maxage=2,")
 
 
+def test_each_language_gets_its_own_copy_from_the_cache(stack):
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    english_description = "Tech news in French: artificial intelligence"
+    french_description = "L’actualité tech en français"
+    statuses = []
+    for headers, description in [(english, english_description), (french, french_description)] * 2:
+        feed = stack.get(None, "/feed.xml?visit=languages", headers=headers)
+        assert description in feed.text, headers
+        statuses.append(feed.headers["X-Cache-Status"])
+    assert statuses == ["MISS", "MISS", "HIT", "HIT"]
+
+
 @NEEDS_COOKIE_FREE_PAGES
 def test_anonymous_pages_come_from_the_cache(stack):
     for path in ["/", ARTICLE, "/shop", "/shop/guide-prompts-gpt-4", "/cgv"]:
