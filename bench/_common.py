@@ -11,6 +11,7 @@ import contextlib
 import http.client
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -191,8 +192,8 @@ def prepare_database(src: Path, env: dict, *, seed: bool) -> None:
         run([*flask, "store", "seed"], env=env, cwd=src)
 
 
-def gunicorn_args(port: int, app: str, *extra: str) -> list[str]:
-    args = [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", *extra]
+def gunicorn_args(port: int, app: str, *extra: str, workers: int = 2) -> list[str]:
+    args = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", *extra]
     if _has_control_socket():
         # gunicorn ≥ 24 opens ~/.gunicorn/gunicorn.ctl; two servers at once would share it.
         args.append("--no-control-socket")
@@ -209,13 +210,69 @@ def _has_control_socket() -> bool:
 
 
 def start_gunicorn(
-    name: str, app: str, *, src: Path, env: dict, work: Path, extra: tuple[str, ...] = ()
+    name: str,
+    app: str,
+    *,
+    src: Path,
+    env: dict,
+    work: Path,
+    extra: tuple[str, ...] = (),
+    workers: int = 2,
 ) -> tuple[subprocess.Popen, int, Path]:
     if not (VENV_BIN / "gunicorn").exists():
         raise Fatal("gunicorn is not installed: .venv/bin/pip install gunicorn")
     port = free_port()
     log_path = work / f"{name}.log"
-    process = spawn(gunicorn_args(port, app, *extra), env=env, cwd=src, log_path=log_path)
+    args = gunicorn_args(port, app, *extra, workers=workers)
+    process = spawn(args, env=env, cwd=src, log_path=log_path)
+    wait_http(port, "/", process, log_path)
+    return process, port, log_path
+
+
+NGINX = Path("/usr/sbin/nginx")
+
+
+def start_nginx(
+    name: str, app_ports: list[int], *, src: Path, work: Path
+) -> tuple[subprocess.Popen, int, Path]:
+    """deploy/nginx.conf (from `src`) on a free port in front of two app servers; its cache,
+    logs and pid under `work`/`name`."""
+    if not NGINX.exists():
+        raise Fatal(f"{NGINX} is missing: apt-get install nginx")
+    folder = work / name
+    for sub in ("run", "log", "cache"):
+        (folder / sub).mkdir(parents=True)
+    port = free_port()
+    values = {
+        "NGINX_USER": pwd.getpwuid(os.getuid()).pw_name,
+        "PID_FILE": str(folder / "run" / "nginx.pid"),
+        "TEMP_DIR": str(folder / "run"),
+        "LOG_DIR": str(folder / "log"),
+        "CACHE_DIR": str(folder / "cache"),
+        "LISTEN": f"127.0.0.1:{port}",
+        "SERVER_NAME": "127.0.0.1",
+        "APP_SERVER_1": f"127.0.0.1:{app_ports[0]}",
+        "APP_SERVER_2": f"127.0.0.1:{app_ports[1]}",
+        "STATIC_ROOT": str(src / "static"),
+        "DOWNLOADS_FOLDER": str(folder / "downloads"),
+    }
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        run(
+            [sys.executable, str(src / "deploy" / "render_nginx_conf.py")]
+            + [f"{key}={value}" for key, value in values.items()],
+            env=os.environ.copy(),
+            cwd=src,
+        )
+    )
+    log_path = folder / "log" / "error.log"
+    process = spawn(
+        [str(NGINX), "-c", str(conf), "-p", str(folder), "-e", str(log_path)]
+        + ["-g", "daemon off;"],
+        env=os.environ.copy(),
+        cwd=folder,
+        log_path=folder / "log" / "stdout.log",
+    )
     wait_http(port, "/", process, log_path)
     return process, port, log_path
 

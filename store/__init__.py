@@ -6,7 +6,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, abort, redirect, request, session, url_for
+from flask import Flask, Response, abort, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -46,6 +46,13 @@ class Store(Flask):
             _external=_external,
             **values,
         )
+
+    def process_response(self, response: Response) -> Response:
+        """After every after-request step and the session cookie: who may keep the response
+        (store/ops/http_cache.py), so that no cookie set late can end up in a shared cache."""
+        from store.ops.http_cache import apply_cache_policy
+
+        return apply_cache_policy(super().process_response(response))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -120,13 +127,13 @@ UPLOAD_ENDPOINTS = {"admin.product_new", "admin.product_edit"}
 
 
 def register_security(app: Flask) -> None:
-    """Security headers (Flask-Talisman), `no-store` on private pages, and response
+    """Security headers (Flask-Talisman), who may cache each page, and response
     compression (Flask-Compress)."""
     from flask_compress import Compress
     from flask_talisman import Talisman
 
     from store.ops.form_action import FormActionSources
-    from store.ops.private_pages import register_private_pages
+    from store.ops.http_cache import register_http_cache
 
     Talisman(
         app,
@@ -142,7 +149,7 @@ def register_security(app: Flask) -> None:
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         strict_transport_security=True,
     )
-    register_private_pages(app)
+    register_http_cache(app)
     Compress(app)
 
     @app.before_request
@@ -182,7 +189,7 @@ def register_security(app: Flask) -> None:
         count = app.config["PROXY_COUNT"]
         # Client address (rate limits, logs) and https come from the trusted proxies' headers.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents this wrapping
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
         )
 
     @app.after_request

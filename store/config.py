@@ -91,6 +91,11 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         "ARTICLES_PER_PAGE": 10,
         #: how long an anonymous visitor's public page may be served from the cache (0: off)
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "10")),
+        #: how long a shared cache (nginx, a CDN) may serve a public page to anonymous visitors
+        #: (`s-maxage`; 0: public pages say nothing), and how much longer a stale copy while it
+        #: fetches a fresh one (`stale-while-revalidate`); store/ops/http_cache.py
+        "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "60")),
+        "PUBLIC_CACHE_STALE_SECONDS": int(os.environ.get("PUBLIC_CACHE_STALE_SECONDS", "30")),
         #: SMTP server of outgoing mail; unset: each message is written as an .eml file
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

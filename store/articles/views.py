@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -112,7 +113,11 @@ def category(slug: str):
 def detail(slug: str):
     """One article with its offer block, approved comments and the reply form."""
     article = _published_or_404(slug)
-    return _render_article(article, _comment_form())
+    response = make_response(_render_article(article, _comment_form()))
+    # For shared caches and conditional GETs (store/ops/http_cache.py); the ETag still tells
+    # a newly approved comment apart.
+    response.last_modified = article.updated_at
+    return response
 
 
 @bp.post("/articles/<slug>/comments")

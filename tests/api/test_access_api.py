@@ -41,7 +41,7 @@ def account(forms):
     """The customer's account page, as their browser gets it."""
     response = forms.client.get("/account")
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     return response.get_data(as_text=True)
 
 
@@ -305,7 +305,7 @@ def test_a_new_key_replaces_the_old_one_at_once(db, subscriber, gateway):
 
     response = forms.post(action)
     assert response.status_code == 200  # the page itself: the key travels in no URL
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     page = response.get_data(as_text=True)
     new = new_key_on(page)
     assert new != old and new.startswith("gpta_") and old not in page

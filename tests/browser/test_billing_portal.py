@@ -18,7 +18,7 @@ def test_a_subscriber_opens_the_billing_portal_and_comes_back(
     account = page.goto("/account")
     policy = account.headers["content-security-policy"]
     assert "form-action 'self' https://checkout.stripe.com https://billing.stripe.com" in policy
-    assert account.headers["cache-control"] == "no-store"
+    assert account.headers["cache-control"] == "private, no-store"
     page.get_by_role("button", name="Gérer ou résilier mon abonnement").click()
 
     page.wait_for_url(f"{payments.base_url}/portal/**")
