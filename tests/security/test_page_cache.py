@@ -44,17 +44,23 @@ def test_a_forged_host_header_does_not_poison_the_cache(app, pages):
 def test_another_visitors_token_from_a_cached_page_is_refused(app, pages, create_product):
     guide = create_product(name="Autre")
     first, second = visitor(app), visitor(app)
+    checked = []
     for url in pages:
         first_page = first.client.get(url).get_data(as_text=True)
         second_page = second.client.get(url)
         assert second_page.headers.get("X-Page-Cache") == "hit", url
-        first_token = TOKEN.search(first_page).group(1)
+        first_match = TOKEN.search(first_page)
+        if first_match is None:
+            continue  # no form with a token on this page (the empty cart): nothing to steal
+        first_token = first_match.group(1)
         second_token = TOKEN.search(second_page.get_data(as_text=True)).group(1)
         assert first_token != second_token, url
+        checked.append(url)
         stolen = second.client.post(
             "/cart/add", data={"csrf_token": first_token, "product_id": guide.id}
         )
         assert stolen.status_code == 400, url
+    assert len(checked) >= 3, checked
     own = second.client.post("/cart/add", data={"csrf_token": second_token, "product_id": guide.id})
     assert own.status_code == 303
 
