@@ -199,6 +199,8 @@ def test_logging_in_from_an_english_page_stays_in_english(app, make_user):
     assert urlsplit(detour.headers["Location"]).path == "/en/account/login"
     next_url = parse_qs(urlsplit(detour.headers["Location"]).query)["next"][0]
     assert next_url == "/en/account"
+    admin_detour = visitor(app).client.get("/en/admin/products").headers["Location"]
+    assert parse_qs(urlsplit(admin_detour).query)["next"] == ["/en/admin/products"]
     login = browser.post(
         "/en/account/login", {"email": "sam@example.org", "password": PASSWORD, "next": next_url}
     )
@@ -223,3 +225,10 @@ def test_the_old_language_buttons_lead_to_the_page_in_that_language(seeded, form
     assert french.headers["Location"] == "/shop"
     # nothing is remembered: the French URL is still French
     assert html_lang(forms.client.get("/shop").text) == "fr"
+
+
+def test_the_back_office_works_in_both_languages(seeded, client, admin):
+    assert html_lang(client.get("/admin/products").text) == "fr"
+    english = client.get("/en/admin/products")
+    assert english.status_code == 200 and html_lang(english.text) == "en"
+    assert 'href="/en/admin/products/new"' in english.text
