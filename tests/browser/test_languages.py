@@ -51,7 +51,9 @@ def test_the_english_link_opens_the_same_article_in_english(page, live_server):
     expect(page.locator("table.cart-table")).to_contain_text("7,00 €")
 
 
-def test_a_browser_preferring_english_is_offered_the_english_page(english_browser_page, live_server):
+def test_a_browser_preferring_english_is_offered_the_english_page(
+    english_browser_page, live_server
+):
     page = english_browser_page
     page.goto(ARTICLE_URL)
     expect(page.locator("html")).to_have_attribute("lang", "fr")  # the URL decides
