@@ -15,8 +15,16 @@ LANGUAGES = tuple(PREFIXES)
 #: WSGI environ keys: the language the URL names, and SCRIPT_NAME before the language prefix
 LOCALE_KEY = "store.locale"
 ROOT_KEY = "store.root"
-#: endpoints with one URL for both languages: files, machines' addresses, the sitemap
-LANGUAGE_FREE_ENDPOINTS = {"static", "favicon", "payments.webhook", "seo.sitemap", "seo.robots"}
+#: endpoints with one URL for both languages: files, machines' addresses, the sitemap, and the
+#: old language buttons' redirect
+LANGUAGE_FREE_ENDPOINTS = {
+    "static",
+    "favicon",
+    "payments.webhook",
+    "seo.sitemap",
+    "seo.robots",
+    "i18n.switch",
+}
 LANGUAGE_FREE_BLUEPRINTS = ("api.", "ops.")
 
 
