@@ -307,10 +307,19 @@ def register_template_helpers(app: Flask) -> None:
     from store.markdown import render_markdown
     from store.money import format_money, format_price
     from store.payments.gateway import is_configured
+    from store.subscriptions.services import trial_offered
     from store.urls import page_number
 
     app.add_template_filter(format_money, "money")
-    app.add_template_filter(format_price, "price")
+
+    def offered_price(product, trial: bool | None = None) -> str:
+        """The price as this visitor is offered it: with the free trial while they may have
+        one (`trial` forces it on or off)."""
+        if trial is None:
+            trial = product.offers_trial and trial_offered()
+        return format_price(product, trial=trial)
+
+    app.add_template_filter(offered_price, "price")
     app.add_template_filter(lambda value, fmt="long": format_datetime(value, fmt), "datetime")
     app.add_template_filter(lambda value: format_datetime(value, "d MMMM y"), "date")
     app.add_template_filter(format_file_size, "filesize")

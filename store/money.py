@@ -7,7 +7,7 @@ goes through here; nothing else divides cents by hand.
 from decimal import Decimal
 
 from babel.numbers import get_currency_symbol
-from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_currency, format_decimal, get_locale, ngettext
 
 from store.catalog.models import Interval
 
@@ -29,9 +29,18 @@ def currency_symbol(currency: str) -> str:
     return get_currency_symbol(currency, locale=get_locale() or "fr")
 
 
-def format_price(product) -> str:
-    """A product's price with its billing period: "7,00 € / mois", "70,00 € / an", "19,00 €"."""
-    return format_money(product.price_cents, product.currency, product.interval)
+def format_price(product, trial: bool = False) -> str:
+    """A product's price with its billing period: "7,00 € / mois", "70,00 € / an", "19,00 €";
+    with `trial`, a subscription's free days first: "7 jours gratuits, puis 7,00 € / mois"."""
+    price = format_money(product.price_cents, product.currency, product.interval)
+    if trial and product.offers_trial:
+        return ngettext(
+            "%(num)d day free, then %(price)s",
+            "%(num)d days free, then %(price)s",
+            product.trial_days,
+            price=price,
+        )
+    return price
 
 
 def format_amount_input(cents: int) -> str:

@@ -6,8 +6,9 @@ idempotency keys, error mapping and timeouts. The double
 
 * checks parameter names, enum values, integers and booleans against the ``stripe.params``
   TypedDicts of the installed library and answers Stripe's 400 error shape for mistakes;
-* keeps customers, products, prices, Checkout Sessions, subscriptions, invoices and billing portal
-  sessions in memory, laid out like the library's API version (``stripe.api_version``);
+* keeps customers, products, prices, Checkout Sessions, subscriptions, invoices, coupons,
+  promotion codes and billing portal sessions in memory, laid out like the library's API version
+  (``stripe.api_version``);
 * replays the stored response when an ``Idempotency-Key`` is reused;
 * plays Stripe's side of the story (payment, renewal, failed payment, cancellation) through
   scenario helpers that return the webhook events Stripe would send, signed with the real scheme;
@@ -72,6 +73,9 @@ _ID_PREFIXES = {
     "event": "evt",
     "payment_intent": "pi",
     "charge": "ch",
+    "coupon": "co",
+    "promotion_code": "promo",
+    "discount": "di",
     "setup_intent": "seti",
     "request": "req",
 }
@@ -608,7 +612,9 @@ class StripeDouble:
 
     # --- Scenario helpers: what happens on Stripe's side ----------------------------------------
 
-    def complete_checkout(self, session_id: str, *, async_payment: bool = False) -> list[Event]:
+    def complete_checkout(
+        self, session_id: str, *, async_payment: bool = False, promotion_code: str | None = None
+    ) -> list[Event]:
         """The customer pays on the hosted page.
 
         Subscription mode creates the customer (if the session only had an email), an active
@@ -618,11 +624,28 @@ class StripeDouble:
         ``open``, and no ``invoice.paid`` until ``async_payment_result``. Payment mode only
         gives ``[checkout.session.completed]``, with a customer only if the session asked for
         ``customer_creation="always"`` (as on Stripe).
+
+        ``promotion_code`` is a code the customer types (see ``create_promotion_code``); the
+        session must allow promotion codes. With ``subscription_data.trial_period_days`` the
+        subscription starts ``trialing`` and its first invoice charges only one-time items.
+        A session with nothing to pay ends ``no_payment_required``.
         """
         with self._lock:
             session = self._require("checkout.session", session_id)
             if session["status"] != "open":
                 raise ValueError(f"checkout session {session_id} is {session['status']}")
+            subscription_data = self._session_params[session_id].get("subscription_data", {})
+            trial_days = subscription_data.get("trial_period_days")
+            if trial_days:
+                # Only the one-time items are charged today.
+                session["amount_total"] = sum(
+                    item["amount_total"]
+                    for item in self._session_items[session_id]
+                    if not item["price"]["recurring"]
+                )
+            promotion = None
+            if promotion_code is not None:
+                promotion = self._apply_promotion_code(session, promotion_code, bool(trial_days))
             customer = self._objects.get(session["customer"] or "")
             email = session["customer_email"] or (customer or {}).get("email")
             email = email or "customer@example.com"  # typed by the customer on the page
@@ -644,16 +667,29 @@ class StripeDouble:
             if session["mode"] == "setup":
                 session["setup_intent"] = _new_id("setup_intent")
                 return [self._emit("checkout.session.completed", session)]
-            session["payment_status"] = "unpaid" if async_payment else "paid"
+            nothing_due = session["amount_total"] == 0
+            session["payment_status"] = (
+                "no_payment_required" if nothing_due else "unpaid" if async_payment else "paid"
+            )
+            async_payment = async_payment and not nothing_due
             if session["mode"] == "payment":
-                session["payment_intent"] = _new_id("payment_intent")
+                if not nothing_due:
+                    session["payment_intent"] = _new_id("payment_intent")
                 return [self._emit("checkout.session.completed", session)]
 
             subscription = self._start_subscription(session, active=not async_payment)
+            if trial_days:
+                self._start_trial(subscription, trial_days)
             one_time = [i for i in self._session_items[session_id] if not i["price"]["recurring"]]
             invoice = self._new_invoice(
-                subscription, "subscription_create", paid=not async_payment, one_time=one_time
+                subscription, "subscription_create", paid=False, one_time=one_time
             )
+            if trial_days:
+                self._free_trial_lines(invoice)
+            if promotion is not None:
+                self._discount_invoice(subscription, invoice, promotion)
+            if not async_payment:
+                self._mark_paid(invoice)
             subscription["latest_invoice"] = invoice["id"]
             session["subscription"] = subscription["id"]
             session["invoice"] = invoice["id"]
@@ -705,6 +741,67 @@ class StripeDouble:
             invoice = self._next_cycle(subscription, paid=True)
             subscription["status"] = "active"
             return [self._emit("invoice.paid", invoice), *self._emit_updated(subscription, before)]
+
+    def end_trial(self, subscription_id: str) -> list[Event]:
+        """The free trial ends and the first period is paid: ``[invoice.paid,
+        customer.subscription.updated]`` (now ``active``, first period from the trial end)."""
+        with self._lock:
+            subscription = self._require_live_subscription(subscription_id)
+            if subscription["status"] != "trialing":
+                raise ValueError(f"subscription {subscription_id} is not trialing")
+            return self.renew(subscription_id)
+
+    def create_promotion_code(
+        self,
+        code: str = "BIENVENUE",
+        *,
+        percent_off: float | None = None,
+        amount_off: int | None = None,
+        currency: str = "eur",
+    ) -> Obj:
+        """A coupon and its customer-facing promotion code, as made in Stripe's dashboard;
+        returns the promotion code (its coupon is ``promotion.coupon``). The coupon applies
+        once: to a payment, or to a subscription's first invoice (renewals are full price)."""
+        if (percent_off is None) == (amount_off is None):
+            raise ValueError("give percent_off or amount_off")
+        with self._lock:
+            coupon = self._store(
+                "coupon",
+                {
+                    "amount_off": amount_off,
+                    "currency": currency if amount_off is not None else None,
+                    "duration": "once",
+                    "duration_in_months": None,
+                    "max_redemptions": None,
+                    "metadata": {},
+                    "name": code,
+                    "percent_off": percent_off,
+                    "redeem_by": None,
+                    "times_redeemed": 0,
+                    "valid": True,
+                },
+            )
+            promotion_code = self._store(
+                "promotion_code",
+                {
+                    "active": True,
+                    "code": code,
+                    "customer": None,
+                    "customer_account": None,
+                    "expires_at": None,
+                    "max_redemptions": None,
+                    "metadata": {},
+                    "promotion": {"coupon": coupon["id"], "type": "coupon"},
+                    "restrictions": {
+                        "currency_options": {},
+                        "first_time_transaction": False,
+                        "minimum_amount": None,
+                        "minimum_amount_currency": None,
+                    },
+                    "times_redeemed": 0,
+                },
+            )
+            return self._snapshot(promotion_code)
 
     def fail_payment(self, subscription_id: str) -> list[Event]:
         """The renewal payment fails: ``[invoice.payment_failed, customer.subscription.updated]``.
@@ -862,6 +959,103 @@ class StripeDouble:
         self._set_period(subscription, 0)
         return subscription
 
+    def _start_trial(self, subscription: Obj, days: int) -> None:
+        """Make a new subscription trialing: its first period is the trial, billing starts at
+        its end (the anchor), and ``renew``/``end_trial`` bill period 0 from there."""
+        start = subscription["start_date"]
+        end = start + days * 24 * 3600
+        subscription.update(
+            status="trialing", trial_start=start, trial_end=end, billing_cycle_anchor=end
+        )
+        self._cycles[subscription["id"]] = -1
+        for item in subscription["items"]["data"]:
+            item["current_period_start"], item["current_period_end"] = start, end
+
+    def _free_trial_lines(self, invoice: Obj) -> None:
+        """The trial's invoice charges nothing for the subscription items (one-time items stay)."""
+        for line in invoice["lines"]["data"]:
+            if line["parent"]["type"] == "subscription_item_details":
+                product = self._objects[line["pricing"]["price_details"]["product"]]
+                line.update(amount=0, subtotal=0)
+                line["description"] = f"Trial period for {product['name']}"
+        self._set_invoice_total(invoice, sum(line["amount"] for line in invoice["lines"]["data"]))
+
+    @staticmethod
+    def _set_invoice_total(invoice: Obj, subtotal: int, discount: int = 0) -> None:
+        total = subtotal - discount
+        invoice.update(amount_due=total, amount_remaining=total, subtotal=subtotal, total=total)
+        invoice["total_excluding_tax"] = total
+
+    def _apply_promotion_code(self, session: Obj, code: str, trial: bool) -> Obj:
+        """Apply a promotion code typed on the hosted page to the session's amounts; returns
+        the discount (``{"coupon", "promotion_code", "amount", "items"}``)."""
+        if not session["allow_promotion_codes"]:
+            raise ValueError(f"checkout session {session['id']} does not take promotion codes")
+        promotion_code = next(
+            (
+                obj
+                for obj in self._objects.values()
+                if obj["object"] == "promotion_code"
+                and obj["active"]
+                and obj["code"].lower() == code.lower()
+            ),
+            None,
+        )
+        if promotion_code is None:
+            raise ValueError(f"no active promotion code {code!r}")
+        coupon = self._objects[promotion_code["promotion"]["coupon"]]
+        # During a trial only what is charged today (one-time items) can be discounted.
+        items = [
+            item
+            for item in self._session_items[session["id"]]
+            if not (trial and item["price"]["recurring"])
+        ]
+        subtotal = sum(item["amount_subtotal"] for item in items)
+        if coupon["percent_off"] is not None:
+            amount = round(subtotal * Decimal(str(coupon["percent_off"])) / 100)
+        else:
+            amount = min(coupon["amount_off"], subtotal)
+        # Spread over the items in proportion to their amounts; the last takes the rounding.
+        left = amount
+        for index, item in enumerate(items):
+            share = (
+                left if index == len(items) - 1 else amount * item["amount_subtotal"] // subtotal
+            )
+            left -= share
+            item["amount_discount"] = share
+            item["amount_total"] = item["amount_subtotal"] - share
+        session["amount_total"] -= amount
+        session["total_details"]["amount_discount"] = amount
+        session["discounts"] = [{"coupon": coupon["id"], "promotion_code": promotion_code["id"]}]
+        for redeemed in (coupon, promotion_code):
+            redeemed["times_redeemed"] += 1
+        return {"coupon": coupon, "promotion_code": promotion_code, "amount": amount}
+
+    def _discount_invoice(self, subscription: Obj, invoice: Obj, promotion: Obj) -> None:
+        """The first invoice of a subscription started with a promotion code: a discount on
+        the subscription, its amount taken off the invoice."""
+        discount = self._store(
+            "discount",
+            {
+                "checkout_session": None,
+                "customer": subscription["customer"],
+                "customer_account": None,
+                "end": None,
+                "invoice": None,
+                "invoice_item": None,
+                "promotion_code": promotion["promotion_code"]["id"],
+                "source": {"coupon": promotion["coupon"]["id"], "type": "coupon"},
+                "start": _now(),
+                "subscription": subscription["id"],
+                "subscription_item": None,
+            },
+        )
+        subscription["discounts"] = [discount["id"]]
+        amount = min(promotion["amount"], invoice["subtotal"])
+        invoice["discounts"] = [discount["id"]]
+        invoice["total_discount_amounts"] = [{"amount": amount, "discount": discount["id"]}]
+        self._set_invoice_total(invoice, invoice["subtotal"], amount)
+
     def _set_period(self, subscription: Obj, cycle: int) -> None:
         """Put every item on billing period number ``cycle`` counted from the anchor.
 
@@ -952,6 +1146,7 @@ class StripeDouble:
                 },
                 "subtotal": 0,
                 "total": 0,
+                "total_discount_amounts": [],
                 "total_excluding_tax": 0,
             },
         )
@@ -1103,6 +1298,13 @@ class StripeDouble:
             ),
             ("GET", "/v1/invoices/{id}", sp.InvoiceRetrieveParams, partial(retrieve, "invoice")),
             ("GET", "/v1/charges/{id}", sp.ChargeRetrieveParams, partial(retrieve, "charge")),
+            ("GET", "/v1/coupons/{id}", sp.CouponRetrieveParams, partial(retrieve, "coupon")),
+            (
+                "GET",
+                "/v1/promotion_codes/{id}",
+                sp.PromotionCodeRetrieveParams,
+                partial(retrieve, "promotion_code"),
+            ),
             (
                 "POST",
                 "/v1/billing_portal/sessions",
@@ -1335,6 +1537,7 @@ class StripeDouble:
                 "customer_details": None,
                 "customer_email": params.get("customer_email"),
                 "custom_text": params.get("custom_text"),
+                "discounts": None,
                 "expires_at": _now() + 24 * 3600,
                 "invoice": None,
                 "locale": params.get("locale"),
@@ -1598,7 +1801,8 @@ class StripeDouble:
             return _html_response(404, "Not found", "<p>StripeDouble has no such page.</p>")
         page, object_id = match.groups()
         if page == "pay" and record.method == "POST":
-            return self._pay(object_id)
+            code = record.params.get("promotion_code")
+            return self._pay(object_id, code.strip() if isinstance(code, str) else None)
         if record.method != "GET":
             return _html_response(405, "Method not allowed", "")
         with self._lock:
@@ -1637,10 +1841,21 @@ class StripeDouble:
             )
         message = ((session["custom_text"] or {}).get("submit") or {}).get("message")
         submit_text = f'<p class="submit-message">{html.escape(message)}</p>' if message else ""
+        trial_days = (
+            self._session_params.get(session["id"], {})
+            .get("subscription_data", {})
+            .get("trial_period_days")
+        )
+        trial = f'<p class="trial">Essai gratuit de {trial_days} jours</p>\n' if trial_days else ""
+        promotion = ""
+        if session["allow_promotion_codes"]:
+            promotion = (
+                '<p><label>Code promo <input name="promotion_code" autocomplete="off"></label></p>'
+            )
         content = (
-            f"<ul>{rows}</ul>\n"
+            f"<ul>{rows}</ul>\n{trial}"
             f'<p>Total : <strong class="amount">{total}</strong></p>\n'
-            f'<form method="post" action="/pay/{session["id"]}">{terms}{submit_text}'
+            f'<form method="post" action="/pay/{session["id"]}">{terms}{promotion}{submit_text}'
             '<button type="submit">Payer</button></form>\n'
             f"{cancel}"
         )
@@ -1654,13 +1869,20 @@ class StripeDouble:
         )
         return _html_response(200, "Stripe test customer portal", content)
 
-    def _pay(self, session_id: str) -> _Response:
+    def _pay(self, session_id: str, promotion_code: str | None = None) -> _Response:
         """The hosted page's "Payer" button: complete, deliver the webhooks, go to success_url."""
         with self._lock:
             session = self._objects.get(session_id)
             if session is None or session["object"] != "checkout.session":
                 return _html_response(404, "Not found", "<p>No such checkout.session.</p>")
-            events = self.complete_checkout(session_id) if session["status"] == "open" else []
+            events = []
+            if session["status"] == "open":
+                try:
+                    events = self.complete_checkout(session_id, promotion_code=promotion_code)
+                except ValueError as error:  # an unknown code, typed on the page
+                    return _html_response(
+                        400, "Stripe test checkout", f"<p>{html.escape(str(error))}</p>"
+                    )
             success_url = session["success_url"]
         # Outside the lock: the application's webhook handler may call the double back.
         if events and self.webhook_url and self.webhook_secret:

@@ -611,3 +611,109 @@ def test_timeout_raises_api_connection_error(stripe_double: StripeDouble) -> Non
     started = time.monotonic()
     stripe_double.close()  # wakes the handler still holding the lost answer
     assert time.monotonic() - started < 1
+
+
+def test_promotion_code_discounts_a_subscription_checkout(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    code = stripe_double.create_promotion_code("BIENVENUE", amount_off=200)
+    session = subscription_checkout(client, allow_promotion_codes=True)
+
+    events = stripe_double.complete_checkout(session.id, promotion_code="bienvenue")
+
+    completed = events[0]["data"]["object"]
+    assert (completed["amount_subtotal"], completed["amount_total"]) == (990, 790)
+    assert completed["total_details"]["amount_discount"] == 200
+    assert completed["discounts"] == [
+        {"coupon": code["promotion"]["coupon"], "promotion_code": code["id"]}
+    ]
+    done = client.v1.checkout.sessions.retrieve(
+        session.id, params={"expand": ["discounts.promotion_code", "line_items"]}
+    )
+    assert done.discounts[0].promotion_code.code == "BIENVENUE"
+    assert done.line_items.data[0].amount_discount == 200
+    subscription = client.v1.subscriptions.retrieve(done.subscription)
+    assert len(subscription.discounts) == 1 and subscription.discounts[0].startswith("di_test_")
+    invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
+    assert (invoice.subtotal, invoice.total, invoice.amount_paid) == (990, 790, 790)
+    assert invoice.total_discount_amounts[0].amount == 200
+    coupon = client.v1.coupons.retrieve(code["promotion"]["coupon"])
+    assert (coupon.amount_off, coupon.times_redeemed) == (200, 1)
+    assert client.v1.promotion_codes.retrieve(code["id"]).times_redeemed == 1
+    # The renewal is at full price: the coupon applied once.
+    renewal = stripe_double.renew(subscription.id)[0]["data"]["object"]
+    assert renewal["amount_paid"] == 990
+
+
+def test_promotion_code_needs_a_session_that_allows_it(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    stripe_double.create_promotion_code("MOITIE", percent_off=50)
+    closed = subscription_checkout(client)
+    with pytest.raises(ValueError, match="does not take promotion codes"):
+        stripe_double.complete_checkout(closed.id, promotion_code="MOITIE")
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "allow_promotion_codes": True,
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": 1900,
+                        "product_data": {"name": "Guide"},
+                    },
+                }
+            ],
+        }
+    )
+    with pytest.raises(ValueError, match="no active promotion code"):
+        stripe_double.complete_checkout(session.id, promotion_code="INCONNU")
+    [completed] = stripe_double.complete_checkout(session.id, promotion_code="MOITIE")
+    assert completed["data"]["object"]["amount_total"] == 950
+    assert completed["data"]["object"]["payment_status"] == "paid"
+
+
+def test_trial_subscription_then_first_payment(
+    stripe_double: StripeDouble, client: stripe.StripeClient
+) -> None:
+    session = subscription_checkout(
+        client, subscription_data={"trial_period_days": 7, "metadata": {"user_id": "42"}}
+    )
+    sent = stripe_double.last("POST", "/v1/checkout/sessions").params
+    assert sent["subscription_data"]["trial_period_days"] == "7"
+
+    events = stripe_double.complete_checkout(session.id)
+
+    assert [e["type"] for e in events] == [
+        "checkout.session.completed",
+        "customer.subscription.created",
+        "invoice.paid",
+    ]
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    assert (done.payment_status, done.amount_total) == ("no_payment_required", 0)
+    subscription = client.v1.subscriptions.retrieve(done.subscription)
+    assert subscription.status == "trialing"
+    assert subscription.trial_end - subscription.trial_start == 7 * 86400
+    item = subscription["items"].data[0]
+    assert (item.current_period_start, item.current_period_end) == (
+        subscription.trial_start,
+        subscription.trial_end,
+    )
+    invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
+    assert (invoice.billing_reason, invoice.status, invoice.total) == (
+        "subscription_create",
+        "paid",
+        0,
+    )
+
+    events = stripe_double.end_trial(subscription.id)
+
+    assert [e["type"] for e in events] == ["invoice.paid", "customer.subscription.updated"]
+    assert events[0]["data"]["object"]["amount_paid"] == 990
+    after = client.v1.subscriptions.retrieve(subscription.id)
+    assert after.status == "active"
+    assert after["items"].data[0].current_period_start == subscription.trial_end
+    with pytest.raises(ValueError, match="not trialing"):
+        stripe_double.end_trial(subscription.id)

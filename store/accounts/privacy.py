@@ -97,6 +97,8 @@ def export_data(user: User) -> dict[str, Any]:
                 "mode": order.mode.value,
                 "email": order.email,
                 "total_cents": order.total_cents,
+                "discount_cents": order.discount_cents,
+                "promotion_code": order.promotion_code,
                 "currency": order.currency,
                 "created_at": _when(order.created_at),
                 "paid_at": _when(order.paid_at),

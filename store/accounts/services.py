@@ -214,10 +214,19 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def set_new_password(user: User, password: str) -> None:
-    """Replace the password; every session and link of the account ends."""
+    """Replace the password; every session and link of the account ends, and the account's
+    address is told (whoever changed it, the owner learns of it)."""
     user.set_password(password)
     user.end_sessions()
     db.session.flush()
+    queue_message(
+        # One notice per new password, however often the request is replayed.
+        f"password-changed:{user.id}:{password_fingerprint(user)}",
+        user.email,
+        "password_changed",
+        locale=user.locale,
+        reset_url=url_for("accounts.forgot_password", _external=True),
+    )
     logger.info("user %s set a new password", user.id)
 
 

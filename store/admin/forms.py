@@ -87,6 +87,16 @@ class ProductForm(FlaskForm):
         _l("Billing"),
         choices=[SelectChoice(billing.value, billing.label) for billing in Billing],
     )
+    trial_days = IntegerField(
+        _l("Free trial (days)"),
+        description=_l(
+            "Subscriptions only: a new subscriber pays after this many days. Empty: no trial."
+        ),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=730, message=_l("Enter 1 to 730 days, or leave empty.")),
+        ],
+    )
     active = BooleanField(_l("On sale"), default=True)
     position = IntegerField(
         _l("Position"),
@@ -133,6 +143,10 @@ class ProductForm(FlaskForm):
                 "type": _l("Only PDF, EPUB and ZIP files can be sold (checked from the content)."),
             }
             raise ValidationError(messages[str(error)]) from None
+
+    def validate_trial_days(self, field) -> None:
+        if field.data and self.billing.data == Billing.ONE_TIME.value:
+            raise ValidationError(_l("Only a subscription can have a free trial."))
 
     def validate_price(self, field) -> None:
         try:
@@ -230,6 +244,13 @@ class SettingsForm(FlaskForm):
     notify_pending_comments = BooleanField(
         _l("Tell the admins about comments awaiting moderation"),
         description=_l("Every admin gets an email for each comment a reader submits."),
+    )
+    allow_promotion_codes = BooleanField(
+        _l("Accept promotion codes at checkout"),
+        description=_l(
+            "Stripe's payment page shows a field for a code. Create the coupons and their "
+            "codes (e.g. BIENVENUE) in the Stripe dashboard."
+        ),
     )
 
 

@@ -107,6 +107,7 @@ def apply_product_form(form: ProductForm, product: Product) -> None:
     product.price_cents = form.price_cents
     product.currency = form.currency.data
     product.billing = Billing(form.billing.data)
+    product.trial_days = form.trial_days.data if product.is_subscription else None
     product.active = form.active.data
     if form.position.data is not None:
         product.position = form.position.data

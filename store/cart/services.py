@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from flask import current_app, g
 from flask import session as visitor_session
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from store.catalog.models import Interval, Product
 from store.extensions import db
+from store.subscriptions.services import trial_days_for
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,9 @@ class Cart:
     lines: list[CartLine] = field(default_factory=list)
     #: messages about products dropped since they were added (archived or deleted)
     notices: list[str] = field(default_factory=list)
+    #: free days before the subscription lines are first charged (None: no trial for this
+    #: visitor; see store.subscriptions.services.trial_days_for)
+    trial_days: int | None = None
 
     @property
     def count(self) -> int:
@@ -53,7 +58,10 @@ class Cart:
 
     @property
     def due_today_cents(self) -> int:
-        """What checkout charges today: every line, subscriptions for their first period."""
+        """What checkout charges today: every line, subscriptions for their first period
+        unless it is a free trial."""
+        if self.trial_days:
+            return self.total_cents - self.recurring_cents
         return self.total_cents
 
     @property
@@ -138,6 +146,7 @@ def current_cart() -> Cart:
     """The visitor's cart, loaded once per request."""
     if "cart" not in g:
         g.cart = load_cart(visitor_session, current_app.config["CART_MAX_QUANTITY"])
+        g.cart.trial_days = trial_days_for(current_user, [line.product for line in g.cart.lines])
     return g.cart
 
 

@@ -67,6 +67,7 @@ class Product(Model):
     __tablename__ = "product"
     __table_args__ = (
         sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        sa.CheckConstraint("trial_days BETWEEN 1 AND 730", name="trial_days_in_range"),
         # The database itself refuses a second featured product, whatever the code does.
         sa.Index(
             "uq_product_one_featured",
@@ -92,6 +93,8 @@ class Product(Model):
     #: ISO 4217 code, upper case
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     billing: Mapped[Billing] = mapped_column(enum_column(Billing, "billing"))
+    #: free days before a new subscriber's first payment (subscriptions only; None: no trial)
+    trial_days: Mapped[int | None] = mapped_column(sa.Integer)
     #: inactive (archived) products are hidden from the shop and dropped from carts
     active: Mapped[bool] = mapped_column(default=True)
     #: ordering in the shop, smallest first; a new product goes last (see next_position)
@@ -119,6 +122,11 @@ class Product(Model):
     @property
     def is_subscription(self) -> bool:
         return self.billing is not Billing.ONE_TIME
+
+    @property
+    def offers_trial(self) -> bool:
+        """A subscription that starts with free days (for a customer who never subscribed)."""
+        return self.is_subscription and bool(self.trial_days)
 
     @property
     def has_file(self) -> bool:

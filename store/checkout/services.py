@@ -14,6 +14,8 @@ from store.orders.models import Order, OrderStatus
 from store.orders.services import cart_fingerprint, mark_order, pending_order_for, place_order
 from store.payments import fulfilment, gateway
 from store.payments import services as payments
+from store.settings.services import allow_promotion_codes
+from store.subscriptions.services import trial_days_for
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,9 @@ def start_checkout(
     order.consented_at = consent.given_at
     tag_order(order.number)
     customer = payments.customer_for_user(user)
+    # A customer who subscribed before gets no second trial (the cart said so too).
+    trial_days = trial_days_for(user, [line.product for line in order.lines if line.product])
+    promotion_codes = allow_promotion_codes()
     try:
         session_id, url = gateway.create_checkout_session(
             order,
@@ -66,7 +71,11 @@ def start_checkout(
             cancel_url=cancel_url.replace("ORDER_NUMBER", order.number),
             locale=locale,
             submit_message=submit_message,
-            idempotency_key=f"checkout-{order.number}-{cart_fingerprint(cart)}",
+            # Other terms, another session: a reused key with other parameters is refused.
+            idempotency_key=f"checkout-{order.number}-{cart_fingerprint(cart)}"
+            f"-t{trial_days or 0}-p{int(promotion_codes)}",
+            allow_promotion_codes=promotion_codes,
+            trial_days=trial_days,
         )
     except gateway.StripeError as error:
         logger.error("order %s: Stripe refused the checkout session: %s", order.number, error)

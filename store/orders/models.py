@@ -66,7 +66,10 @@ ORDER_TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
 
 class Order(Model):
     __tablename__ = "customer_order"
-    __table_args__ = (sa.CheckConstraint("total_cents >= 0", name="total_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("total_cents >= 0", name="total_not_negative"),
+        sa.CheckConstraint("discount_cents >= 0", name="discount_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the number a customer and the admin quote, e.g. "GA-7K3F9Q2M"
@@ -94,6 +97,10 @@ class Order(Model):
     #: store.checkout.consent.CONSENT_VERSION when the customer ticked them
     consent_version: Mapped[str | None] = mapped_column(sa.String(20))
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: what a coupon or promotion code took off at checkout (Stripe's total_details.amount_discount)
+    discount_cents: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    #: the promotion code the customer typed on Stripe's page, e.g. "BIENVENUE"
+    promotion_code: Mapped[str | None] = mapped_column(sa.String(255))
 
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
@@ -102,6 +109,11 @@ class Order(Model):
     @property
     def is_paid(self) -> bool:
         return self.status is OrderStatus.PAID
+
+    @property
+    def net_total_cents(self) -> int:
+        """The total after the checkout's discount: what the order brings in."""
+        return max(self.total_cents - self.discount_cents, 0)
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"

@@ -15,6 +15,7 @@ from store.extensions import db
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderMode, OrderStatus
 from store.orders.services import mark_order
+from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.emails import queue_order_paid
 from store.payments.models import PaymentStatus
@@ -51,12 +52,14 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
         order.stripe_subscription_id = row.stripe_subscription_id
     if paid:
         order.stripe_payment_intent_id = read.reference(session, "payment_intent")
+        record_discount(order, session)
         if order.mode is OrderMode.PAYMENT:
+            amount_total = read.integer(session, "amount_total", maximum=read.MAX_AMOUNT)
             record_payment(
                 stripe_id=session_id,
                 order=order,
-                amount_cents=read.integer(session, "amount_total", maximum=read.MAX_AMOUNT)
-                or order.total_cents,
+                # 0 is an amount (a code took everything off), not a missing one.
+                amount_cents=order.total_cents if amount_total is None else amount_total,
                 currency=read.currency(session) or order.currency,
                 status=PaymentStatus.PAID,
             )
@@ -67,6 +70,30 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
             # Once per order, however many deliveries and success-page visits report it.
             queue_order_paid(order, session)
     return order
+
+
+def record_discount(order: Order, session: dict[str, Any]) -> None:
+    """Keep what the session's coupon or promotion code took off, and the code typed.
+
+    The code's text is read from the expanded promotion code, or fetched once by its id.
+    """
+    details = read.mapping(session, "total_details")
+    order.discount_cents = read.integer(details, "amount_discount", maximum=read.MAX_AMOUNT) or 0
+    if not order.discount_cents or order.promotion_code is not None:
+        return
+    for discount in read.array(session, "discounts"):
+        promotion_code = discount.get("promotion_code")
+        if isinstance(promotion_code, str) and promotion_code:
+            promotion_code = gateway.retrieve_promotion_code(promotion_code)
+        if isinstance(promotion_code, dict):
+            order.promotion_code = read.text(promotion_code, "code", required=True)
+            logger.info(
+                "order %s: promotion code %s took off %s cents",
+                order.number,
+                order.promotion_code,
+                order.discount_cents,
+            )
+            return
 
 
 def fail_checkout_session(session: dict[str, Any]) -> None:

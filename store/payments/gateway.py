@@ -19,6 +19,7 @@ from store.orders.models import OrderMode
 
 if TYPE_CHECKING:
     from stripe.params import (
+        CustomerUpdateParams,
         PriceCreateParams,
         ProductCreateParams,
         ProductUpdateParams,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
         SubscriptionUpdateParams,
     )
     from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
-    from stripe.params.checkout import SessionCreateParams
+    from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
     from stripe.params.checkout._session_create_params import (
         SessionCreateParamsLineItem,
         SessionCreateParamsLineItemPriceData,
@@ -143,11 +144,15 @@ def create_checkout_session(
     locale: str,
     submit_message: str,
     idempotency_key: str,
+    allow_promotion_codes: bool = False,
+    trial_days: int | None = None,
 ) -> tuple[str, str]:
     """Open a Checkout Session for `order`; returns (session id, URL to send the customer to).
 
     Line items come from the order's lines (themselves from the database, never the request).
-    `submit_message` (the withdrawal waiver) is shown above Stripe's pay button.
+    `submit_message` (the withdrawal waiver) is shown above Stripe's pay button. With
+    `allow_promotion_codes` Stripe's page takes a promotion code; `trial_days` starts the
+    subscription with that many free days.
     """
     metadata = {"order_number": order.number, "order_id": str(order.id)}
     params: SessionCreateParams = {
@@ -164,12 +169,16 @@ def create_checkout_session(
     if current_app.config.get("STRIPE_TERMS_ACCEPTANCE"):
         # Stripe refuses this unless the terms URL is set in its dashboard (Public details).
         params["consent_collection"] = {"terms_of_service": "required"}
+    if allow_promotion_codes:
+        params["allow_promotion_codes"] = True
     if customer_id:
         params["customer"] = customer_id
     else:
         params["customer_email"] = order.email
     if order.mode is OrderMode.SUBSCRIPTION:
         params["subscription_data"] = {"metadata": metadata}
+        if trial_days:
+            params["subscription_data"]["trial_period_days"] = trial_days
     else:
         params["payment_intent_data"] = {"metadata": metadata}
         if not customer_id:
@@ -187,8 +196,24 @@ def create_checkout_session(
 
 
 def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
-    """The Checkout Session as Stripe has it now (its subscription is fetched on its own)."""
-    return as_dict(_client().v1.checkout.sessions.retrieve(session_id))
+    """The Checkout Session as Stripe has it now (its subscription is fetched on its own),
+    with the promotion codes of its discounts."""
+    params: SessionRetrieveParams = {"expand": ["discounts.promotion_code"]}
+    return as_dict(_client().v1.checkout.sessions.retrieve(session_id, params=params))
+
+
+def retrieve_promotion_code(promotion_code_id: str) -> dict[str, Any]:
+    """A promotion code, with the text the customer typed (`code`)."""
+    return as_dict(_client().v1.promotion_codes.retrieve(promotion_code_id))
+
+
+# --- customers -------------------------------------------------------------------------
+
+
+def update_customer_email(customer_id: str, email: str) -> None:
+    """Give the Stripe customer the account's new address (receipts and invoices go there)."""
+    params: CustomerUpdateParams = {"email": email}
+    _client().v1.customers.update(customer_id, params=params)
 
 
 # --- subscriptions ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 Services flush; the caller commits.
 """
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,9 +11,12 @@ import sqlalchemy as sa
 from store.accounts.models import User
 from store.extensions import db
 from store.orders.models import Order
+from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.models import Customer, Payment, PaymentStatus
 from store.subscriptions.models import Subscription
+
+logger = logging.getLogger(__name__)
 
 # --- customers -------------------------------------------------------------------------
 
@@ -20,6 +24,31 @@ from store.subscriptions.models import Subscription
 def customer_for_user(user: User) -> Customer | None:
     """The user's Stripe customer, if Stripe has one for them."""
     return db.session.scalar(sa.select(Customer).where(Customer.user_id == user.id))
+
+
+def sync_customer_email(user: User) -> bool:
+    """Tell Stripe the user's new address; False (logged) when Stripe could not be told.
+
+    The account's address changes either way: Stripe keeps sending receipts to the old one
+    until the next sync, which the warning in the log asks for.
+    """
+    customer = customer_for_user(user)
+    if customer is None or not gateway.is_configured():
+        return True
+    try:
+        gateway.update_customer_email(customer.stripe_customer_id, user.email)
+    except gateway.StripeError as error:
+        logger.warning(
+            "user %s: Stripe customer %s keeps the old email address: %s",
+            user.id,
+            customer.stripe_customer_id,
+            error,
+        )
+        return False
+    logger.info(
+        "user %s: Stripe customer %s has the new address", user.id, customer.stripe_customer_id
+    )
+    return True
 
 
 def link_customer(user_id: int, stripe_customer_id: str) -> None:

@@ -76,6 +76,16 @@ def list_data(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return data
 
 
+def array(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A plain array of hashes (a Checkout Session's discounts); empty when absent."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise malformed(key, value, "a list of objects")
+    return value
+
+
 def integer(obj: dict[str, Any], key: str, *, maximum: int) -> int | None:
     """A whole number from 0 to `maximum` (amounts, timestamps); None when absent."""
     value = obj.get(key)

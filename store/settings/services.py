@@ -11,6 +11,8 @@ DEFAULTS = {
     "grace_period_days": "7",
     # "1": every admin gets an email when a reader's comment waits for moderation.
     "notify_pending_comments": "1",
+    # "1": Stripe Checkout shows a field for a promotion code (created in the Stripe dashboard).
+    "allow_promotion_codes": "0",
     # The publisher's identity, shown on the mentions légales (store/legal/services.py).
     "publisher_name": "",
     "publisher_legal_form": "",
@@ -46,3 +48,8 @@ def grace_period_days() -> int:
 def notify_pending_comments() -> bool:
     """Whether the admins hear by email of each comment that waits for moderation."""
     return get_setting("notify_pending_comments") == "1"
+
+
+def allow_promotion_codes() -> bool:
+    """Whether Stripe Checkout lets the customer type a promotion code."""
+    return get_setting("allow_promotion_codes") == "1"

@@ -85,6 +85,11 @@ class Subscription(Model):
         return self.status in PAID_UP_STATUSES
 
     @property
+    def in_trial(self) -> bool:
+        """In its free trial: nothing paid yet, the first payment due at the period end."""
+        return self.status is SubscriptionStatus.TRIALING
+
+    @property
     def has_ended(self) -> bool:
         """Over for good: Stripe will not bill it again, nor can it be resumed."""
         return self.status in ENDED_STATUSES

@@ -7,16 +7,19 @@ raises read.MalformedObject. Services flush; the caller commits.
 """
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g
+from flask_login import current_user
 
 from store.accounts.models import User
 from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
 from store.ops.logging import tag_order
-from store.orders.models import Order
+from store.orders.models import Order, OrderMode
 from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.models import Payment, PaymentStatus
@@ -160,6 +163,48 @@ def record_invoice(invoice: dict[str, Any], status: PaymentStatus) -> Payment:
         emails.queue_payment_failed(invoice_id, subscription)
     logger.info("invoice %s %s for subscription %s", invoice_id, status, subscription_id)
     return payment
+
+
+def trial_eligible(user) -> bool:
+    """Whether `user` may start a free trial: never subscribed before, whatever came of it.
+
+    A visitor not logged in may: checkout makes them log in, then asks this again. Any
+    subscription the store knows of, or a subscription order once paid, uses the trial up.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return True
+    subscribed = db.session.scalar(
+        sa.select(Subscription.id).where(Subscription.user_id == user.id).limit(1)
+    )
+    if subscribed is not None:
+        return False
+    paid_order = db.session.scalar(
+        sa.select(Order.id)
+        .where(
+            Order.user_id == user.id,
+            Order.mode == OrderMode.SUBSCRIPTION,
+            Order.paid_at.is_not(None),
+        )
+        .limit(1)
+    )
+    return paid_order is None
+
+
+def trial_offered() -> bool:
+    """trial_eligible for the visitor of this request, asked once per request (pages show
+    many prices)."""
+    if "trial_eligible" not in g:
+        g.trial_eligible = trial_eligible(current_user)
+    return g.trial_eligible
+
+
+def trial_days_for(user, products: Iterable[Product]) -> int | None:
+    """The free days a checkout of `products` starts with: the longest trial among the
+    subscriptions, or None (no trial offered, or `user` had one already)."""
+    days = max((p.trial_days or 0 for p in products if p.offers_trial), default=0)
+    if not days or not trial_eligible(user):
+        return None
+    return days
 
 
 def subscriptions_for(user: User) -> list[Subscription]:

@@ -111,6 +111,33 @@ def test_a_password_change_voids_a_pending_reset_link(app, db, make_user):
     assert visitor(app).client.get(link).status_code == 400
 
 
+def test_the_owner_is_told_of_every_password_change(app, db, make_user):
+    """Changed on /account or through a reset link, the account's address gets a notice with a
+    way back in; a wrong current password sends nothing."""
+    user = make_user("claire@example.org")
+    browser = logged_in(app, user)
+    wrong = browser.post(
+        "/account/password",
+        {"current": "pas le bon", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert wrong.status_code == 400
+    assert outbox(db, user.email, "password_changed") == []
+
+    browser.post(
+        "/account/password",
+        {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    (notice,) = outbox(db, user.email, "password_changed")
+    assert notice.subject == "Votre mot de passe sur GPT Actu a été modifié"
+    assert "http://localhost/account/password/forgot" in notice.text_body
+    assert "Si ce n’était pas vous" in notice.text_body
+
+    ask_reset(visitor(app), user.email)
+    link = mailed_link(db, user.email, "password_reset")
+    visitor(app).post(link, {"password": "encore un autre", "confirm": "encore un autre"})
+    assert len(outbox(db, user.email, "password_changed")) == 2
+
+
 def test_the_reset_link_expires_after_an_hour(app, db, make_user, monkeypatch):
     user = make_user("claire@example.org")
     # The link is made 61 minutes ago.
@@ -225,6 +252,29 @@ def test_an_email_change_takes_effect_only_from_the_link(app, db, make_user):
     assert "Adresse non confirmée" not in account
     assert visitor(app).post(link).status_code == 400  # once
     login(visitor(app), db.session.get(User, user.id))
+
+
+@pytest.mark.parametrize("stripe_fails", [False, True])
+def test_a_customer_s_new_address_reaches_stripe(
+    app, db, subscriber, payments, stripe_fails, caplog
+):
+    """Receipts and invoices follow the account's address; if Stripe cannot be told, the
+    address changes anyway and the log says which Stripe customer kept the old one."""
+    user, browser = subscriber
+    (customer,) = db.session.scalars(sa.select(Customer).where(Customer.user_id == user.id))
+    browser.post("/account/email", {"email": "hortense@new.example", "current": PASSWORD})
+    link = mailed_link(db, "hortense@new.example", "email_change_confirm")
+    if stripe_fails:
+        payments.fail_next("POST", "/v1/customers/", status=500)
+    assert browser.post(link).status_code == 303
+    db.session.rollback()
+    assert db.session.get(User, user.id).email == "hortense@new.example"
+    stripe_email = payments.get(customer.stripe_customer_id)["email"]
+    if stripe_fails:
+        assert stripe_email == "hortense@example.org"
+        assert f"Stripe customer {customer.stripe_customer_id} keeps the old email" in caplog.text
+    else:
+        assert stripe_email == "hortense@new.example"
 
 
 def test_a_password_change_stops_a_pending_email_change(app, db, make_user):

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from store.access import purchases
+from store.accounts import services
 from store.accounts.forms import (
     PasswordChangeForm,
 )
@@ -40,8 +41,7 @@ def password():
             form.current.errors.append(_("Wrong password."))
         else:
             user = current_user._get_current_object()
-            user.set_password(form.password.data)
-            user.end_sessions()
+            services.set_new_password(user, form.password.data)
             db.session.commit()
             start_session(user)  # this browser stays logged in, with the new version
             logger.info("user %s changed their password", user.id)

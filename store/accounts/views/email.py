@@ -22,6 +22,7 @@ from store.accounts.forms import (
 from store.accounts.models import normalise_email
 from store.accounts.views.blueprint import bp, link_invalid, password_checked
 from store.extensions import db, limiter
+from store.payments.services import sync_customer_email
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ def confirm_email_change(token: str):
                 _("Another account uses this address now: it cannot be yours too."),
             )
         flash(_("Your email address is now %(email)s.", email=new_email), "success")
+        # After the commit: the address is the account's whatever Stripe answers.
+        sync_customer_email(user)
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(url_for("accounts.index"), code=303)
         return redirect(url_for("accounts.login"), code=303)
