@@ -5,12 +5,14 @@ import os
 import threading
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, abort, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
 from store import config
+from store.i18n import LANGUAGES, LanguagePrefix, is_language_free, localize_path, path_in
 from store.text import StoreRequest
 
 
@@ -28,17 +30,24 @@ class Store(Flask):
         _method: str | None = None,
         _scheme: str | None = None,
         _external: bool | None = None,
+        _locale: str | None = None,
         **values: Any,
     ) -> str:
-        """An absolute URL (Stripe's return pages, canonical links, feed, sitemap) starts with
+        """A link in the language being rendered (`/en/…` for English; `_locale` picks
+        another), except to language-free endpoints (static files, webhook, API, sitemap).
+        An absolute URL (Stripe's return pages, canonical links, feed, sitemap) starts with
         PUBLIC_URL, never with the Host header a client sent."""
+        if is_language_free(endpoint):
+            locale = LANGUAGES[0]
+        else:
+            locale = _locale or str(get_locale() or LANGUAGES[0])
         public_url = self.config.get("PUBLIC_URL")
         if _external and public_url and not _scheme:
             path = super().url_for(
                 endpoint, _anchor=_anchor, _method=_method, _external=False, **values
             )
-            return public_url.rstrip("/") + path
-        return super().url_for(
+            return public_url.rstrip("/") + localize_path(path, locale)
+        url = super().url_for(
             endpoint,
             _anchor=_anchor,
             _method=_method,
@@ -46,6 +55,11 @@ class Store(Flask):
             _external=_external,
             **values,
         )
+        if url.startswith("/"):
+            return localize_path(url, locale)
+        parts = urlsplit(url)
+        path = localize_path(parts.path, locale)
+        return url if path == parts.path else urlunsplit(parts._replace(path=path))
 
     def process_response(self, response: Response) -> Response:
         """After every after-request step and the session cookie: who may keep the response
@@ -218,6 +232,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # The language is in the URL: `/en/…` is English (store/i18n says how).
+    app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
     gateway.init_app(app)
 
     # Import the models so that Alembic and `create_all` see every table.
@@ -365,23 +381,33 @@ def register_template_helpers(app: Flask) -> None:
         if endpoint == "static" and "filename" in values:
             values.setdefault("v", static_version(values["filename"]))
 
-    def canonical_url() -> str | None:
-        """This page's one public address: path and page number, no other parameters."""
+    def page_url(locale: str | None = None) -> str | None:
+        """This page's one public address in `locale` (this request's language when None):
+        path and page number, no other parameters."""
         if request.endpoint in (None, "static") or request.view_args is None:
             return None
         page = page_number(request.args.get("page"))
         extra: dict[str, Any] = {"page": page} if page and page > 1 else {}
-        return url_for(request.endpoint, **request.view_args, **extra, _external=True)
+        return url_for(
+            request.endpoint, **request.view_args, **extra, _external=True, _locale=locale
+        )
 
     @app.context_processor
     def inject_layout():
+        canonical_url = page_url()
         return {
             "site_name": app.config["SITE_NAME"],
             "cart": cart_for_layout(),
-            "current_path": request.full_path.rstrip("?"),
+            "current_path": request.script_root + request.full_path.rstrip("?"),
             "payments_enabled": is_configured(),
             "current_locale": str(get_locale() or "fr"),
-            "canonical_url": canonical_url(),
+            "canonical_url": canonical_url,
+            # hreflang alternates of a page that has a canonical URL, each language's own
+            "alternate_urls": {locale: page_url(locale) for locale in LANGUAGES}
+            if canonical_url and not is_language_free(request.endpoint or "")
+            else {},
+            # the language switcher's links: this very path and query in each language
+            "language_paths": {locale: path_in(locale) for locale in LANGUAGES},
         }
 
 

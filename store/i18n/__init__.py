@@ -1,1 +1,85 @@
-"""Languages: French by default, English as the second language."""
+"""Languages: French by default at `/`, English under `/en/`.
+
+The language is in the URL, never in the session or the `Accept-Language` header, so that a
+URL always returns the same page and any HTTP cache can serve it. `LanguagePrefix` moves `/en`
+from PATH_INFO to SCRIPT_NAME: the routes are the same in both languages, and url_for() builds
+`/en/…` links, redirects and Stripe return URLs by itself (see `localize_path`).
+"""
+
+from flask import has_request_context, request
+from werkzeug.utils import redirect
+
+#: the interface languages, the default first, each with its URL prefix (none for French)
+PREFIXES = {"fr": "", "en": "/en"}
+LANGUAGES = tuple(PREFIXES)
+#: WSGI environ keys: the language the URL names, and SCRIPT_NAME before the language prefix
+LOCALE_KEY = "store.locale"
+ROOT_KEY = "store.root"
+#: endpoints with one URL for both languages: files, machines' addresses, the sitemap, and the
+#: old language buttons' redirect
+LANGUAGE_FREE_ENDPOINTS = {
+    "static",
+    "favicon",
+    "payments.webhook",
+    "seo.sitemap",
+    "seo.robots",
+    "i18n.switch",
+}
+LANGUAGE_FREE_BLUEPRINTS = ("api.", "ops.")
+
+
+class LanguagePrefix:
+    """WSGI middleware: `/en/<path>` is `<path>` in English; `/en` alone redirects to `/en/`."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        root = environ.get("SCRIPT_NAME", "")
+        environ[ROOT_KEY] = root
+        environ[LOCALE_KEY] = LANGUAGES[0]
+        for locale, prefix in PREFIXES.items():
+            if not prefix:
+                continue
+            if path == prefix:
+                query = environ.get("QUERY_STRING", "")
+                location = root + prefix + "/" + (f"?{query}" if query else "")
+                return redirect(location, code=301)(environ, start_response)
+            if path.startswith(prefix + "/"):
+                environ["SCRIPT_NAME"] = root + prefix
+                environ["PATH_INFO"] = path[len(prefix) :]
+                environ[LOCALE_KEY] = locale
+                break
+        return self.wsgi_app(environ, start_response)
+
+
+def url_locale() -> str:
+    """The language the request's URL names (French outside a request)."""
+    if not has_request_context():
+        return LANGUAGES[0]
+    locale = request.environ.get(LOCALE_KEY)
+    return locale if locale in PREFIXES else LANGUAGES[0]
+
+
+def is_language_free(endpoint: str) -> bool:
+    """Whether this endpoint has one URL for both languages."""
+    return endpoint in LANGUAGE_FREE_ENDPOINTS or endpoint.startswith(LANGUAGE_FREE_BLUEPRINTS)
+
+
+def localize_path(path: str, locale: str) -> str:
+    """`path`, built by url_for() under this request's language prefix, under `locale`'s."""
+    if not has_request_context():
+        return path
+    current_root = request.script_root
+    root = request.environ.get(ROOT_KEY, current_root).rstrip("/")
+    target_root = root + PREFIXES.get(locale, "")
+    if target_root == current_root or not path.startswith(current_root + "/"):
+        return path
+    return target_root + path[len(current_root) :]
+
+
+def path_in(locale: str) -> str:
+    """This page's path and query in `locale` (the language switcher's links)."""
+    root = request.environ.get(ROOT_KEY, request.script_root).rstrip("/")
+    return root + PREFIXES.get(locale, "") + request.full_path.rstrip("?")

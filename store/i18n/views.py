@@ -1,33 +1,43 @@
-"""POST /language: the visitor picks French or English (remembered in the session)."""
+"""The language of each request (from its URL), and the old language buttons' POST /language."""
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request
 from flask_login import current_user
 
 from store.extensions import db
+from store.i18n import LANGUAGES, PREFIXES, ROOT_KEY, is_language_free, url_locale
 from store.urls import safe_next
 
 bp = Blueprint("i18n", __name__)
 
-#: the interface languages, the default first
-LANGUAGES = ("fr", "en")
-
 
 def select_locale() -> str:
-    """The visitor's choice, else the browser's preference, else French."""
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+    """The language the URL names: English under `/en/`, French elsewhere."""
+    return url_locale()
+
+
+@bp.before_app_request
+def follow_customer_language():
+    """A logged-in customer's messages follow the language they read the site in."""
+    config = current_app.config
+    cookies = (config["SESSION_COOKIE_NAME"], config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    if not any(name in request.cookies for name in cookies):
+        return  # anonymous: no session to open (the page stays cacheable)
+    if request.endpoint is None or is_language_free(request.endpoint):
+        return
+    locale = url_locale()
+    if current_user.is_authenticated and current_user.locale != locale:
+        current_user.locale = locale
+        db.session.commit()
 
 
 @bp.post("/language")
 def switch():
-    """Remember the chosen language and go back to the page."""
+    """Old pages' language buttons: the same page (`next`) in the chosen language."""
     lang = request.form.get("lang", "")
-    if lang in LANGUAGES:
-        session["lang"] = lang
-        if current_user.is_authenticated:
-            # Messages to this customer follow the language they read the site in.
-            current_user.locale = lang
-            db.session.commit()
-    return redirect(safe_next(request.form.get("next"), url_for("articles.index")), code=303)
+    locale = lang if lang in LANGUAGES else LANGUAGES[0]
+    path = safe_next(request.form.get("next"), "/")
+    for prefix in PREFIXES.values():
+        if prefix and (path == prefix or path.startswith(prefix + "/")):
+            path = path[len(prefix) :] or "/"
+    root = request.environ.get(ROOT_KEY, request.script_root).rstrip("/")
+    return redirect(root + PREFIXES[locale] + path, code=303)

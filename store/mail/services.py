@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.extensions import db
+from store.i18n import PREFIXES
 from store.mail.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -26,13 +27,26 @@ def _render(name: str, context: dict) -> str:
     return current_app.jinja_env.get_template(name).render(context)
 
 
+def _link_in(language: str, value):
+    """A link to the site (`value`) leading to its page in `language`: the caller built it
+    in the language of the request that queued the message (a webhook's is French)."""
+    public_url = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not public_url or not isinstance(value, str) or not value.startswith(public_url + "/"):
+        return value
+    path = value[len(public_url) :]
+    for prefix in PREFIXES.values():
+        if prefix and (path == prefix or path.startswith(prefix + "/")):
+            path = path[len(prefix) :] or "/"
+    return public_url + PREFIXES[language] + path
+
+
 def render_message(template: str, locale: str, **context) -> tuple[str, str, str]:
     """Subject, plain text and HTML of `templates/mail/<template>.*` in `locale`."""
     language = locale if locale in LANGUAGES else LANGUAGES[0]
     context = {
         "site_name": current_app.config["SITE_NAME"],
         "current_locale": language,
-        **context,
+        **{name: _link_in(language, value) for name, value in context.items()},
     }
     with force_locale(language):
         subject = _render(f"mail/{template}.subject.txt", context)

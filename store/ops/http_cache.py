@@ -17,8 +17,8 @@ Flask-Compress, Flask-Login's remember cookie, the session cookie), in `Store.pr
   serves it for up to PUBLIC_CACHE_SECONDS and browsers ask again each time. It carries a weak
   `ETag` (a hash of the body) and, for an article, `Last-Modified`; a conditional GET that
   matches (`If-None-Match`, else `If-Modified-Since`) is answered 304 without the body. The
-  language is negotiated from `Accept-Language` for such a visitor, hence
-  `Vary: Accept-Language`.
+  language is in the URL (English under /en/), never read from `Accept-Language`, so caches
+  need no `Vary: Accept-Language`.
 - **anything else** (an anonymous visitor's 404, a redirect) keeps the headers it has.
 """
 
@@ -90,7 +90,6 @@ def apply_cache_policy(response: Response) -> Response:
             f"public, max-age=0, s-maxage={int(config['PUBLIC_CACHE_SECONDS'])}, "
             f"stale-while-revalidate={int(config.get('PUBLIC_CACHE_STALE_SECONDS', 0))}"
         )
-        response.vary.add("Accept-Language")
         # After Flask-Compress: the hash is of the bytes sent, one per encoding.
         response.add_etag(weak=True)
         response.make_conditional(request)  # in place: 304 and no body when it matches

@@ -7,6 +7,7 @@ from store.articles.models import Category
 from store.articles.services import published_articles_query
 from store.catalog.services import active_products_query
 from store.extensions import db
+from store.i18n import PREFIXES
 
 bp = Blueprint("seo", __name__)
 
@@ -37,7 +38,7 @@ def feed():
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    """Every public page a search engine should know."""
+    """Every public page a search engine should know, in each language."""
     articles = db.session.scalars(published_articles_query().limit(SITEMAP_LIMIT)).all()
     products = db.session.scalars(active_products_query().limit(SITEMAP_LIMIT)).all()
     categories = db.session.scalars(sa.select(Category).order_by(Category.name)).all()
@@ -48,6 +49,10 @@ def sitemap():
 def robots():
     """Keep crawlers out of the private parts; point them at the sitemap."""
     lines = ["User-agent: *"]
-    lines += [f"Disallow: {path}" for path in ("/admin", "/account", "/checkout", "/search")]
+    lines += [
+        f"Disallow: {prefix}{path}"
+        for prefix in PREFIXES.values()
+        for path in ("/admin", "/account", "/checkout", "/search")
+    ]
     lines.append(f"Sitemap: {url_for('seo.sitemap', _external=True)}")
     return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -128,8 +128,7 @@ def test_the_price_label_names_the_products_currency(client, forms, admin, creat
     refused = forms.post("/admin/products/new", product_data(price="abc", currency="CHF"))
     assert price_label(refused.get_data(as_text=True)) == "Prix (CHF)"
 
-    forms.post("/language", {"lang": "en"})
-    english = client.get(f"/admin/products/{dollars.id}").get_data(as_text=True)
+    english = client.get(f"/en/admin/products/{dollars.id}").get_data(as_text=True)
     assert price_label(english) == "Price ($)"
 
 

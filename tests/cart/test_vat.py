@@ -59,12 +59,11 @@ def test_every_price_a_shopper_reads_says_vat_included(client, forms, seeded):
 
 
 def test_the_cart_speaks_of_vat_in_english(client, forms, guide):
-    forms.post("/language", {"lang": "en"})
-    forms.post("/cart/add", {"product_id": guide.id})
-    page = client.get("/cart").get_data(as_text=True)
+    forms.post("/en/cart/add", {"product_id": guide.id})
+    page = client.get("/en/cart").get_data(as_text=True)
     assert cart_totals(page) == "Due today: €19.00 incl. VAT of which VAT (20%): €3.17"
     assert "€19.00 incl. VAT" in side_cart(page)
-    assert "€19.00 incl. VAT" in client.get("/shop").get_data(as_text=True)
+    assert "€19.00 incl. VAT" in client.get("/en/shop").get_data(as_text=True)
 
 
 def settings_form(**changes) -> dict:

@@ -87,9 +87,8 @@ def test_the_consent_is_stored_on_the_order_and_shown_in_the_back_office(
 
 
 def test_an_english_customer_consents_in_english(db, forms, payments, customer, guide):
-    forms.post("/language", {"lang": "en"})
-    forms.post("/cart/add", {"product_id": guide.id})
-    forms.post("/checkout", CHECKOUT_CONSENT)
+    forms.post("/en/cart/add", {"product_id": guide.id})
+    forms.post("/en/checkout", CHECKOUT_CONSENT)
     order = db.session.scalar(sa.select(Order))
     assert order.consent_text.splitlines()[0] == WAIVER_EN
     sent = payments.last("POST", "/v1/checkout/sessions").params

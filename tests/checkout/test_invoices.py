@@ -243,9 +243,8 @@ def test_subscription_invoices_are_kept_with_their_pdf_newest_first(
 
 
 def test_the_account_lists_payments_in_english(app, db, payments, customer, forms, client, guide):
-    forms.post("/language", {"lang": "en"})
     buy(forms, client, payments, guide)
-    section = payments_section(client.get("/account").get_data(as_text=True))
+    section = payments_section(client.get("/en/account").get_data(as_text=True))
     assert "Payments" in section and "€19.00 incl. VAT" in section and "Collected" in section
     assert set(invoice_hrefs(section)) == {"Invoice", "PDF"}
 

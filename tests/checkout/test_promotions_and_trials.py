@@ -191,11 +191,10 @@ def test_the_trial_is_shown_on_the_offer_shop_product_and_cart(
     assert "À payer aujourd’hui : 0,00\xa0€" in cart
     assert "Puis 7,00\xa0€ / mois" in cart
 
-    english = {"Accept-Language": "en"}
-    assert TRIAL_EN in text(client.get("/shop/acces-gpt-4", headers=english))
-    cart = text(client.get("/cart", headers=english))
+    assert TRIAL_EN in text(client.get("/en/shop/acces-gpt-4"))
+    cart = text(client.get("/en/cart"))
     assert TRIAL_EN in cart and "Due today: €0.00" in cart
-    assert "1 day free, then €9.00 / month" in text(client.get("/shop", headers=english))
+    assert "1 day free, then €9.00 / month" in text(client.get("/en/shop"))
 
 
 def test_one_time_lines_are_still_due_today_next_to_a_trial(client, forms, offer, guide):

@@ -56,7 +56,7 @@ def test_404_page_is_in_the_site_look(client):
 
 def test_the_footer_links_only_the_social_networks_configured(app, client):
     footer = client.get("/").get_data(as_text=True).split("<footer")[1]
-    assert "Suivez-nous" in footer and 'name="lang" value="en"' in footer
+    assert "Suivez-nous" in footer and 'hreflang="en"' in footer
     assert 'class="social"' not in footer
     for network in ("facebook.com", "x.com", "linkedin.com", "youtube.com"):
         assert network not in footer
@@ -70,7 +70,7 @@ def test_the_footer_links_only_the_social_networks_configured(app, client):
         ("https://x.com/gptactu", "X"),
         ("https://www.youtube.com/@gptactu", "YouTube"),
     ]
-    assert "Suivez-nous" in footer and 'name="lang" value="en"' in footer
+    assert "Suivez-nous" in footer and 'hreflang="en"' in footer
 
 
 def test_social_links_are_web_addresses_or_nothing(tmp_path, monkeypatch):
@@ -110,8 +110,8 @@ def test_layout_has_no_external_assets(client, seeded):
         for tag in ("<link", "<script", "<img"):
             for chunk in page.split(tag)[1:]:
                 attrs = chunk.split(">")[0]
-                if 'rel="canonical"' in attrs:
-                    continue  # an address for search engines, never fetched by the browser
+                if 'rel="canonical"' in attrs or "hreflang=" in attrs:
+                    continue  # addresses for search engines, never fetched by the browser
                 assert "http://" not in attrs and "https://" not in attrs, (url, attrs)
 
 

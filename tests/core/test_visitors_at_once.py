@@ -30,14 +30,12 @@ def test_each_visitor_sees_their_own_cart_count(app, create_product):
     assert badge(bob.client.get("/").get_data(as_text=True)) == 1
 
 
-def test_the_language_one_visitor_chose_never_shows_for_another(app, create_product):
+def test_each_visitor_reads_the_language_of_the_url_they_open(app, create_product):
     create_product(name="Guide")
     reader, other = visitor(app), visitor(app)
-    assert reader.post("/language", {"lang": "en"}).status_code == 303
     for url in ("/", "/shop", "/cart", "/"):
-        assert language(reader.client.get(url)) == "en", url
+        assert language(reader.client.get(f"/en{url}")) == "en", url
         assert language(other.client.get(url)) == "fr", url
-    other.post("/language", {"lang": "en"})
-    reader.post("/language", {"lang": "fr"})
-    assert language(other.client.get("/")) == "en"
+    # what one read before never changes what a URL gives the other
+    assert language(other.client.get("/en/")) == "en"
     assert language(reader.client.get("/")) == "fr"

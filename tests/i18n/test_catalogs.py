@@ -73,22 +73,18 @@ def test_the_catalogs_are_compiled():
         assert (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo").exists(), locale
 
 
-def test_french_by_default_english_on_request(client, forms, create_product):
+def test_french_at_the_root_english_under_en(client, forms, create_product):
     product = create_product(name="Accès", price_cents=700, billing=Billing.MONTHLY)
     page = client.get("/cart").get_data(as_text=True)
     assert '<html lang="fr">' in page and "Votre panier est vide" in page
 
-    english = client.get("/cart", headers={"Accept-Language": "en-GB,en;q=0.9"})
-    assert '<html lang="en">' in english.get_data(as_text=True)
-    assert "Your cart is empty" in english.get_data(as_text=True)
+    english = client.get("/en/cart").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Your cart is empty" in english
 
-    forms.post("/cart/add", {"product_id": product.id})
-    switched = forms.post("/language", {"lang": "en", "next": "/cart"})
-    assert switched.headers["Location"] == "/cart"
-    page = client.get("/cart").get_data(as_text=True)  # no Accept-Language: the choice stays
-    assert '<html lang="en">' in page
+    added = forms.post("/en/cart/add", {"product_id": product.id})
+    assert added.headers["Location"] == "/en/cart"
+    page = client.get("/en/cart").get_data(as_text=True)
     assert "€7.00 / month" in page and "Your Cart" in page
-    forms.post("/language", {"lang": "fr"})
     assert "7,00\xa0€ / mois" in client.get("/cart").get_data(as_text=True)
 
 

@@ -24,7 +24,7 @@ IDENTITY = {
 @pytest.mark.parametrize(("url", "kind"), PAGES)
 def test_each_page_shows_in_french_and_in_english(seeded, client, url, kind):
     french = client.get(url)
-    english = client.get(url, headers={"Accept-Language": "en"})
+    english = client.get(f"/en{url}")
     assert french.status_code == english.status_code == 200
     french_text, english_text = french.get_data(as_text=True), english.get_data(as_text=True)
     title = {"mentions": "Mentions légales", "cgv": "Conditions générales de vente"}
@@ -40,14 +40,14 @@ def test_the_seeded_terms_of_sale_cover_withdrawal_prices_and_stripe(seeded, cli
     french = client.get("/cgv").get_data(as_text=True)
     assert "14 jours" in french and "renoncer" in french
     assert "TTC" in french and "Stripe" in french and "résilier" in french
-    english = client.get("/cgv", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    english = client.get("/en/cgv").get_data(as_text=True)
     assert "14 days" in english and "waive" in english
 
 
 def test_an_english_reader_gets_the_french_text_when_there_is_no_translation(db, client):
     services.save_page(LegalKind.CGV, "fr", "Texte **français** seulement.")
     db.session.commit()
-    page = client.get("/cgv", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get("/en/cgv").get_data(as_text=True)
     assert "Texte <strong>français</strong> seulement." in page
 
 
@@ -82,9 +82,7 @@ def test_an_admin_edit_raises_the_version_and_shows_on_the_page(seeded, client, 
     assert "\r" not in stored
     # The English page is its own text, with its own version.
     assert services.current_version("cgv", "en") == 1
-    assert "Nouvelles CGV" not in client.get("/cgv", headers={"Accept-Language": "en"}).get_data(
-        as_text=True
-    )
+    assert "Nouvelles CGV" not in client.get("/en/cgv").get_data(as_text=True)
 
 
 def test_the_preview_shows_the_text_without_saving_it(seeded, client, admin):
@@ -92,9 +90,7 @@ def test_the_preview_shows_the_text_without_saving_it(seeded, client, admin):
     assert preview.status_code == 200
     assert "<h2>Draft heading</h2>" in preview.get_data(as_text=True)
     assert services.current_version("privacy", "en") == 1
-    assert "Draft heading" not in client.get(
-        "/confidentialite", headers={"Accept-Language": "en"}
-    ).get_data(as_text=True)
+    assert "Draft heading" not in client.get("/en/confidentialite").get_data(as_text=True)
 
 
 def test_an_unknown_page_or_language_is_a_404(db, admin):

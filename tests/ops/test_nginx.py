@@ -237,15 +237,18 @@ def test_anonymous_public_answers_come_from_the_cache(stack):
         assert second.headers["Cache-Control"].startswith("public, max-age=0, s-maxage=2,")
 
 
-def test_each_language_gets_its_own_copy_from_the_cache(stack):
-    english = {"Accept-Language": "en-GB,en;q=0.9"}
-    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+def test_each_language_has_its_own_url_in_the_cache(stack):
+    """English is under /en/: each URL is one cached copy, whatever language the browser
+    prefers (Accept-Language never changes what a URL returns)."""
     english_description = "Tech news in French: artificial intelligence"
     french_description = "L’actualité tech en français"
     statuses = []
-    for headers, description in [(english, english_description), (french, french_description)] * 2:
-        feed = stack.get(None, "/feed.xml?visit=languages", headers=headers)
-        assert description in feed.text, headers
+    for path, description, preferred in [
+        ("/en/feed.xml", english_description, "fr-FR,fr;q=0.9"),
+        ("/feed.xml", french_description, "en-GB,en;q=0.9"),
+    ] * 2:
+        feed = stack.get(None, f"{path}?visit=languages", headers={"Accept-Language": preferred})
+        assert description in feed.text, path
         statuses.append(feed.headers["X-Cache-Status"])
     assert statuses == ["MISS", "MISS", "HIT", "HIT"]
 

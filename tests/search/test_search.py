@@ -286,5 +286,5 @@ def test_on_postgresql_the_gin_index_serves_the_search(db, seeded):
 
 
 def test_the_results_page_speaks_english_too(client, seeded):
-    page = client.get("/search?q=musk", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get("/en/search?q=musk").get_data(as_text=True)
     assert "1 result for “musk”" in page

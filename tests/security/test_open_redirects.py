@@ -142,6 +142,9 @@ def test_the_language_switch_never_redirects_off_site(app):
         response = browser.post("/language", {"lang": "en", "next": target})
         assert_stays_on_site(response, target)
     assert browser.post("/language", {"lang": "fr", "next": "/shop"}).headers["Location"] == "/shop"
+    assert browser.post("/language", {"lang": "en", "next": "/shop"}).headers["Location"] == (
+        "/en/shop"
+    )
 
 
 def test_a_safe_next_is_followed_so_the_checks_above_can_fail(app, guide):

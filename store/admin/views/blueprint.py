@@ -18,7 +18,9 @@ PER_PAGE = 20
 def require_admin():
     """Anonymous visitors go to the login page; logged-in non-admins get a 403."""
     if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return redirect(
+            url_for("accounts.login", next=request.script_root + request.full_path.rstrip("?"))
+        )
     if not current_user.is_admin:
         abort(403)
     return None
@@ -50,7 +52,7 @@ def confirm(message: str, action_label: str):
         message=message,
         action_label=action_label,
         fields=fields,
-        action_url=request.path,
+        action_url=request.script_root + request.path,
         back_url=safe_next(same_site_referrer(), url_for("admin.dashboard")),
     )
 
