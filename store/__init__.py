@@ -288,6 +288,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
     from store.cart.services import cart_for_layout
     from store.downloads.services import format_file_size
+    from store.i18n.templating import bound_gettext
     from store.markdown import render_markdown
     from store.money import format_money, format_price
     from store.payments.gateway import is_configured
@@ -333,6 +334,7 @@ def register_template_helpers(app: Flask) -> None:
             "payments_enabled": is_configured(),
             "current_locale": str(get_locale() or "fr"),
             "canonical_url": canonical_url(),
+            **bound_gettext(),
         }
 
 
