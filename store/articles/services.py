@@ -126,13 +126,13 @@ def neighbours(article: Article) -> tuple[Article | None, Article | None]:
         .limit(1)
         .scalar_subquery()
     )
-    found = db.session.scalars(
-        sa.select(Article)
-        .options(load_only(Article.slug, Article.title, Article.published_at))
+    found = db.session.execute(
+        sa.select(Article, (Article.id == before).label("is_previous"))
+        .options(load_only(Article.slug, Article.title))
         .where(Article.id.in_([before, after]))
     ).all()
-    previous = next((other for other in found if other.published_at < article.published_at), None)
-    following = next((other for other in found if other.published_at > article.published_at), None)
+    previous = next((other for other, is_previous in found if is_previous), None)
+    following = next((other for other, is_previous in found if not is_previous), None)
     return previous, following
 
 

@@ -15,15 +15,17 @@ def bound_gettext() -> dict:
     """Template globals `_`, `gettext` and `ngettext` for the current locale's catalogue."""
     translations = get_translations()
 
+    # The messages are the store's own catalogue (trusted, as with Jinja's own gettext); the
+    # variables are escaped by Markup's % operator.
     @pass_eval_context
     def gettext(eval_ctx, string: str, **variables) -> str:
         text = translations.ugettext(string)
-        return (Markup(text) if eval_ctx.autoescape else text) % variables
+        return (Markup(text) if eval_ctx.autoescape else text) % variables  # nosec B704
 
     @pass_eval_context
     def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
         variables.setdefault("num", num)
         text = translations.ungettext(singular, plural, num)
-        return (Markup(text) if eval_ctx.autoescape else text) % variables
+        return (Markup(text) if eval_ctx.autoescape else text) % variables  # nosec B704
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
