@@ -342,6 +342,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
     from store.cart.services import cart_for_layout
     from store.downloads.services import format_file_size
+    from store.i18n.templating import bound_gettext
     from store.markdown import render_markdown
     from store.money import format_money, format_money_incl_vat, format_price, format_rate
     from store.payments.gateway import is_configured
@@ -408,6 +409,7 @@ def register_template_helpers(app: Flask) -> None:
             else {},
             # the language switcher's links: this very path and query in each language
             "language_paths": {locale: path_in(locale) for locale in LANGUAGES},
+            **bound_gettext(),
         }
 
 

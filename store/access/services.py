@@ -21,7 +21,7 @@ from store.articles.services import is_published
 from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
-from store.markdown import MARKDOWN
+from store.markdown import MARKDOWN, render_markdown
 from store.orders.models import Order, OrderLine, OrderStatus
 from store.settings.services import grace_period_days
 from store.subscriptions.models import Subscription, SubscriptionStatus
@@ -167,6 +167,12 @@ def teaser(body: str, paragraphs: int = TEASER_PARAGRAPHS) -> str:
             if counted >= paragraphs:
                 break
     return "\n\n".join(kept)
+
+
+def render_body_and_teaser(body: str) -> tuple[str, str]:
+    """An article body's sanitised HTML, whole and cut to its teaser: what `Article.body_html`
+    and `Article.teaser_html` store."""
+    return str(render_markdown(body)), str(render_markdown(teaser(body)))
 
 
 def _top_level_blocks(tokens) -> list[tuple[Any, tuple[int, int], str]]:

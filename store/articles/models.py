@@ -39,8 +39,12 @@ class Article(Model):
     title: Mapped[str] = mapped_column(sa.String(300))
     #: the teaser shown on the front page and in link previews (plain text)
     excerpt: Mapped[str] = mapped_column(sa.Text, default="")
-    #: the body in Markdown; rendered and sanitised on display
+    #: the body in Markdown
     body: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the body rendered to sanitised HTML, and the opening a reader without access gets (see
+    #: store/access/services.py): rendered whenever `body` is set, not on every view
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    teaser_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
     #: when set and not in the future, the article is public
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -59,6 +63,14 @@ class Article(Model):
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
+
+
+@sa.event.listens_for(Article.body, "set")
+def render_body(article: Article, body: str, _old, _initiator) -> None:
+    """Whatever sets the body (the back office, the seed, a test), its HTML follows."""
+    from store.access.services import render_body_and_teaser  # that module imports this one
+
+    article.body_html, article.teaser_html = render_body_and_teaser(body)
 
 
 class ArticleStatus(LabelledEnum):

@@ -5,13 +5,14 @@ import logging
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only
 
 from store.accounts.models import User
 from store.articles.models import Article, Category, Comment, CommentStatus
 from store.database import utcnow
 from store.extensions import db
 from store.mail.services import queue_message
+from store.pagination import paginate_counted
 from store.settings.services import notify_pending_comments
 
 logger = logging.getLogger(__name__)
@@ -23,20 +24,26 @@ def is_published():
 
 
 def published_articles_query():
-    """Articles whose publication date has come, newest first."""
+    """Articles whose publication date has come, newest first, with their category; lists
+    show the excerpt, so the body is not loaded."""
     return (
         sa.select(Article)
-        .options(selectinload(Article.category))
+        .options(
+            joinedload(Article.category),
+            defer(Article.body),
+            defer(Article.body_html),
+            defer(Article.teaser_html),
+        )
         .where(is_published())
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
 
 
 def get_published_article(slug: str) -> Article | None:
-    """The published article with this slug, or None."""
+    """The published article with this slug, or None (its HTML loaded, not its Markdown)."""
     return db.session.scalar(
         sa.select(Article)
-        .options(joinedload(Article.category), joinedload(Article.offer))
+        .options(joinedload(Article.category), joinedload(Article.offer), defer(Article.body))
         .where(Article.slug == slug, is_published())
     )
 
@@ -52,7 +59,7 @@ def approved_comments(article: Article, page: int = 1):
         .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
         .order_by(Comment.created_at, Comment.id)
     )
-    return db.paginate(query, page=page, per_page=COMMENTS_PER_PAGE, error_out=False)
+    return paginate_counted(query, page=page, per_page=COMMENTS_PER_PAGE)
 
 
 def submit_comment(article: Article, *, name: str, email: str, website: str, body: str) -> Comment:
@@ -104,19 +111,28 @@ def last_signature(email: str) -> str:
 
 
 def neighbours(article: Article) -> tuple[Article | None, Article | None]:
-    """The published articles just before and just after this one."""
-    previous = db.session.scalar(
-        sa.select(Article)
+    """The published articles just before and just after this one, in one query."""
+    before = (
+        sa.select(Article.id)
         .where(is_published(), Article.published_at < article.published_at)
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    following = db.session.scalar(
-        sa.select(Article)
+    after = (
+        sa.select(Article.id)
         .where(is_published(), Article.published_at > article.published_at)
         .order_by(Article.published_at, Article.id)
         .limit(1)
+        .scalar_subquery()
     )
+    found = db.session.execute(
+        sa.select(Article, (Article.id == before).label("is_previous"))
+        .options(load_only(Article.slug, Article.title))
+        .where(Article.id.in_([before, after]))
+    ).all()
+    previous = next((other for other, is_previous in found if is_previous), None)
+    following = next((other for other, is_previous in found if not is_previous), None)
     return previous, following
 
 

@@ -15,14 +15,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from store.access import services as access
 from store.articles import services
 from store.articles.forms import AccountCommentForm, CommentForm
 from store.articles.models import Article
-from store.catalog.services import active_products, banner_offer
+from store.catalog.services import front_page_offers
 from store.extensions import db, limiter
-from store.markdown import render_markdown
+from store.pagination import paginate_uncounted
 from store.seo.services import article_json_ld
 from store.urls import page_number
 
@@ -40,19 +41,14 @@ COMMENT_POSTED = "comment-posted"
 def index():
     """Front page: the latest articles, the offer banner and the shop's offers."""
     page = page_number(request.args.get("page"))
-    articles = db.paginate(
+    articles = paginate_uncounted(
         services.published_articles_query(),
         page=page,
         per_page=current_app.config["ARTICLES_PER_PAGE"],
         error_out=True,
     )
-    products = active_products(limit=FRONT_PAGE_OFFERS)
-    return render_template(
-        "articles/index.html",
-        articles=articles,
-        products=products,
-        offer=banner_offer(products),
-    )
+    products, offer = front_page_offers(FRONT_PAGE_OFFERS)
+    return render_template("articles/index.html", articles=articles, products=products, offer=offer)
 
 
 def _published_or_404(slug: str):
@@ -74,8 +70,9 @@ def _comment_form() -> CommentForm:
 
 def _render_article(article, form, status=200):
     readable = access.can_read(current_user, article)
-    # A reader without access gets the opening only: the rest never reaches the page.
-    body = article.body if readable else access.teaser(article.body)
+    # A reader without access gets the opening only: the rest never reaches the page. Both
+    # were sanitised when the body was saved (see Article.body_html).
+    body_html = Markup(article.body_html if readable else article.teaser_html)  # nosec B704
     previous, following = services.neighbours(article)
     return (
         render_template(
@@ -86,7 +83,7 @@ def _render_article(article, form, status=200):
             json_ld=article_json_ld(article, current_app.config["SITE_NAME"]),
             readable=readable,
             offer=access.offer_for(article),
-            body_html=render_markdown(body),
+            body_html=body_html,
             comments=services.approved_comments(article, page_number(request.args.get("comments"))),
             form=form,
         ),
@@ -100,7 +97,7 @@ def category(slug: str):
     found = services.get_category(slug)
     if found is None:
         abort(404)
-    articles = db.paginate(
+    articles = paginate_uncounted(
         services.published_articles_query().where(Article.category_id == found.id),
         page=page_number(request.args.get("page")),
         per_page=current_app.config["ARTICLES_PER_PAGE"],

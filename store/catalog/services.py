@@ -33,13 +33,20 @@ def headline_offer(products: list[Product]) -> Product | None:
     return next((product for product in products if product.headline), None)
 
 
-def banner_offer(products: list[Product]) -> Product | None:
-    """The home page banner's offer: the featured product while it is on sale, else the
-    first of `products` with a sales headline."""
-    featured = db.session.scalar(
-        sa.select(Product).where(Product.featured.is_(True), Product.active.is_(True))
+def front_page_offers(limit: int) -> tuple[list[Product], Product | None]:
+    """The first `limit` products on sale, and the home page banner's offer: the featured
+    product while it is on sale, else the first of them with a sales headline. One query: the
+    featured product comes with the others when it is not among them."""
+    first = active_products_query().with_only_columns(Product.id).limit(limit)
+    found = list(
+        db.session.scalars(
+            active_products_query().where(sa.or_(Product.featured, Product.id.in_(first)))
+        )
     )
-    return featured or headline_offer(products)
+    # The featured product, when not among the first, sorts after all of them.
+    products = found[:limit]
+    featured = next((product for product in found if product.featured), None)
+    return products, featured or headline_offer(products)
 
 
 def next_position() -> int:

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, render_template, request
 
 from store.catalog import services
-from store.extensions import db
+from store.pagination import paginate_counted
 from store.seo.services import product_json_ld
 from store.urls import page_number
 
@@ -15,11 +15,10 @@ PRODUCTS_PER_PAGE = 24
 @bp.get("")
 def index():
     """List every active product with its price and an add-to-cart button."""
-    page = db.paginate(
+    page = paginate_counted(
         services.active_products_query(),
         page=page_number(request.args.get("page")),
         per_page=PRODUCTS_PER_PAGE,
-        error_out=False,
     )
     return render_template("catalog/index.html", page=page)
 

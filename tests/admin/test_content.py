@@ -141,6 +141,31 @@ def test_embed_an_offer(db, client, forms, admin, create_product):
     assert "Claude dès aujourd&#39;hui" in page
 
 
+def test_an_edited_body_is_what_readers_and_non_subscribers_see_next(
+    app, db, client, forms, admin, create_product
+):
+    """The body's HTML and its teaser are rendered when saved: an edit replaces both."""
+    plan = create_product(name="Mensuel", billing=Billing.MONTHLY)
+    reserved = {"subscribers_only": "y", "access_product_ids": [str(plan.id)]}
+    published = {"published_at": "2024-01-01T10:00", **reserved}
+    forms.post(
+        "/admin/articles/new",
+        article_data(body="Ancien début.\n\nAncienne suite.\n\nAncienne fin.", **published),
+    )
+    article = db.session.scalar(sa.select(Article))
+    url = f"/articles/{article.slug}"
+    visitor = app.test_client()
+    assert "Ancien début." in visitor.get(url).get_data(as_text=True)
+
+    body = "Nouveau **début**.\n\n## Intertitre\n\nNouvelle suite.\n\nFIN-RÉSERVÉE " + "mot " * 30
+    forms.post(f"/admin/articles/{article.id}", article_data(body=body, **published))
+    teaser = visitor.get(url).get_data(as_text=True)
+    assert "Nouveau <strong>début</strong>." in teaser and "<h2>Intertitre</h2>" in teaser
+    assert "Ancien" not in teaser and "FIN-RÉSERVÉE" not in teaser
+    whole = client.get(url).get_data(as_text=True)  # the admin reads every article whole
+    assert "Nouvelle suite." in whole and "FIN-RÉSERVÉE" in whole and "Ancien" not in whole
+
+
 def test_delete_an_article_after_confirming(db, forms, admin, create_article, create_comment):
     article = create_article()
     create_comment(article)

@@ -71,8 +71,15 @@ def test_front_page_paginates(client, create_article, app):
         create_article(title=f"Titre {days}", published_at=utcnow() - timedelta(days=days))
     first = client.get("/").get_data(as_text=True)
     assert "Titre 0" in first and "Titre 1" in first and "Titre 2" not in first
+    assert '<a href="/?page=2">Articles plus anciens</a>' in first
+    assert "Articles plus récents" not in first
     third = client.get("/?page=3").get_data(as_text=True)
     assert "Titre 4" in third
+    # the front page is not counted (no COUNT query): "page 3", not "page 3 of 3"
+    assert '<a href="/?page=2">Articles plus récents</a>' in third
+    assert "<span>Page 3</span>" in third
+    assert "Articles plus anciens" not in third
+    assert client.get("/?page=4").status_code == 404
     assert client.get("/?page=9").status_code == 404
     assert client.get("/?page=abc").status_code == 200
 

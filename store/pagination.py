@@ -1,0 +1,89 @@
+"""Pages of a list in one query: counted with the rows they show, or not counted at all."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+
+from store.extensions import db
+
+
+@dataclass
+class CountedPage:
+    """A page of a list with the list's total, as the `pager` macro shows it ("page n of m")."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def paginate_counted(query, *, page: int, per_page: int) -> CountedPage:
+    """Page `page` of the rows `query` selects, with their total, in one query: the total comes
+    with each row (a window COUNT) rather than from a second COUNT query. Only a page past the
+    end, which has no row to carry it, counts separately."""
+    rows = db.session.execute(
+        query.add_columns(sa.func.count().over()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        total = rows[0][-1]
+    elif page == 1:
+        total = 0
+    else:
+        counted = query.order_by(None).subquery()
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    return CountedPage([row[0] for row in rows], page, per_page, total)
+
+
+@dataclass
+class UncountedPage:
+    """A page of a list read page by page (the news): it knows whether another page follows
+    from one row more than it shows, without counting the whole list on every view. The
+    `pager` macro shows its previous/next links and "page n" without "of m"."""
+
+    items: list[Any]
+    page: int
+    has_next: bool
+    #: unknown: not counted
+    total = None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def paginate_uncounted(query, *, page: int, per_page: int, error_out: bool) -> UncountedPage:
+    """Page `page` of the rows `query` selects; a page past the end is a 404 with `error_out`."""
+    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
+    if error_out and page > 1 and not rows:
+        abort(404)
+    return UncountedPage(rows[:per_page], page, has_next=len(rows) > per_page)
