@@ -1,11 +1,17 @@
 # make run  – install into .venv, migrate, load the demo content, serve on 127.0.0.1:$(PORT)
 # make test – install the test extra and run every test (SQLite, then PostgreSQL if
-#             TEST_DATABASE_URL is set)
+#             TEST_DATABASE_URL is set), on PYTEST_WORKERS processes (PYTEST_WORKERS=0: one)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# pytest-xdist workers for `make test`: one per core ("auto"), or a number; 0 runs the suite in
+# one process. Each worker has its own PostgreSQL database (tests/conftest.py). With
+# worksteal, a worker left idle takes tests queued for another: one route-walk test alone runs
+# for over a minute. The 15 slowest tests are listed at the end, to show where the time goes.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 # A local run: a development SECRET_KEY is generated into instance/, cookies work over http.
 # The same setting is written into .env, so that `.venv/bin/flask --app app …` typed by hand
 # (create-admin, sync-stripe, db migrate…) runs in development too.
@@ -59,10 +65,10 @@ lint: install-test
 
 test: install-test translations lint
 	@echo "== tests on SQLite"
-	env -u TEST_DATABASE_URL $(BIN)/pytest
+	env -u TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== tests on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/pytest; \
+		$(PYTEST); \
 	fi
 
 clean:

@@ -1,17 +1,22 @@
 """Shared fixtures: an app on a throw-away database, clients, factories, users and logins.
 
-The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set; under
+pytest-xdist (`make test` runs it with `-n`), each worker on a PostgreSQL database of its own.
 """
 
+import contextlib
 import contextvars
 import os
 import re
 import secrets
 import threading
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from psycopg import sql
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from store import create_app
@@ -34,11 +39,45 @@ CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "mot de passe sûr"
 
 
-def database_url(tmp_path) -> str:
+def postgresql_url() -> str | None:
+    """The PostgreSQL database of this test process, from TEST_DATABASE_URL; None on SQLite.
+
+    Under pytest-xdist each worker has a database of its own, named after the one given and
+    the worker (`test` → `test_gw0`, `test_gw1`…), created at session start: workers that
+    shared one would drop each other's tables. Run serially, the suite uses the database given.
+    Every test that needs the suite's database (or to know it is PostgreSQL) asks here.
+    """
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
-    return f"sqlite:///{tmp_path / 'store.db'}"
+    if not url:
+        return None
+    url = normalise_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    given = make_url(url)
+    return given.set(database=f"{given.database}_{worker}").render_as_string(hide_password=False)
+
+
+def database_url(tmp_path) -> str:
+    return postgresql_url() or f"sqlite:///{tmp_path / 'store.db'}"
+
+
+def pytest_sessionstart(session):
+    """Create this xdist worker's PostgreSQL database if it is missing. It is never dropped:
+    the next run reuses it, and every test drops and creates the tables anyway."""
+    url = postgresql_url()
+    if url is None or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    name = make_url(url).database
+    given = make_url(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
+    # connected to the database given; psycopg takes its URL without SQLAlchemy's "+psycopg"
+    conninfo = given.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        query = "SELECT 1 FROM pg_database WHERE datname = %s"
+        if connection.execute(query, (name,)).fetchone():
+            return
+        with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # created meanwhile
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture

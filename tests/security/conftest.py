@@ -4,12 +4,12 @@
 see (and the test reports the status) rather than raised inside the test client.
 """
 
-import os
-
 import pytest
 
+from tests.conftest import postgresql_url
+
 #: the suite's second run, on PostgreSQL (CI sets TEST_DATABASE_URL)
-ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
+ON_POSTGRESQL = postgresql_url() is not None
 
 
 @pytest.fixture
