@@ -414,7 +414,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_page_cache(app: Flask) -> None:
-    """Public pages rendered once every few seconds for anonymous visitors."""
+    """Public answers kept a few seconds for visitors without a session (in front of Flask:
+    registered last, so that it wraps every other WSGI layer)."""
     from store.ops.page_cache import register_page_cache as register
 
     register(app)

@@ -1,5 +1,7 @@
 """Cart pages and the POST endpoints that change the cart."""
 
+from decimal import Decimal
+
 from flask import (
     Blueprint,
     abort,
@@ -63,7 +65,8 @@ def view():
     # cart sets no cookie).
     checkout_form = CheckoutForm(formdata=None, meta={"csrf": False})
     cart = services.current_cart()
-    rate = vat_rate()
+    # An empty cart shows no total: no setting to read (the page costs no statement).
+    rate = vat_rate() if not cart.is_empty else Decimal(0)
     return render_template(
         "cart/view.html",
         cart=cart,

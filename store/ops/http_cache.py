@@ -38,6 +38,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "articles.category",
         "catalog.index",
         "catalog.detail",
+        "cart.view",  # empty: a visitor with a cart has a session, so their page is private
         "search.results",
         "seo.feed",
         "seo.sitemap",

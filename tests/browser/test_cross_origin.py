@@ -188,9 +188,9 @@ def test_the_same_forms_work_from_the_stores_own_pages(page, live_server, db, lo
     form.get_by_role("button", name="Publier le commentaire").click()
     expect(page.get_by_role("status").filter(has_text="en attente de modération")).to_be_visible()
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    page.get_by_role("button", name="Français").click()
+    page.get_by_role("link", name="Français", exact=True).click()
 
     page.goto("/account/login")
     page.get_by_label("E-mail").fill(ADMIN_EMAIL)
