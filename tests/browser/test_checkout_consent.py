@@ -1,4 +1,5 @@
-"""In Chromium: no payment without the two boxes ticked; the back office shows what was ticked."""
+"""In Chromium: no payment without the two boxes ticked; the account links the invoice; the back
+office shows what was ticked."""
 
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -51,6 +52,17 @@ def test_pay_only_with_both_boxes_ticked_and_see_the_consent_in_the_back_office(
     page.get_by_role("button", name="Payer").click()
     page.wait_for_url(f"{live_server}/checkout/success?session_id=*")
     expect(page.locator("h1")).to_contain_text("Votre commande est confirmée")
+
+    # The account links the payment's invoice, as Stripe made it for this one-time purchase.
+    page.goto("/account")
+    payment = page.locator("#payments tr.payment")
+    expect(payment).to_have_count(1)
+    expect(payment).to_contain_text("19,00\xa0€ TTC")
+    (invoice,) = payments.list_objects("invoice")
+    expect(payment.get_by_role("link", name="Facture")).to_have_attribute(
+        "href", f"{payments.base_url}/invoice/{invoice['id']}"
+    )
+    screenshot("account-invoice-link")
 
     order = db.session.scalar(sa.select(Order))
     page.context.clear_cookies()
