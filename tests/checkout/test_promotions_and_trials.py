@@ -131,7 +131,7 @@ def test_a_promotion_code_is_recorded_from_the_webhook(
     detail = text(admin.client.get(f"/admin/orders/{order.id}"))
     discount = detail.split('<dd class="order-discount">')[1].split("</dd>")[0]
     assert discount == "−2,00\xa0€ (code BIENVENUE)"
-    assert "<strong>17,00\xa0€</strong>" in detail  # the total after the discount
+    assert "<strong>17,00\xa0€ TTC</strong>" in detail  # the total after the discount
     orders = text(admin.client.get("/admin/orders"))
     assert "17,00\xa0€" in orders and "19,00\xa0€" not in orders
     assert stat(text(admin.client.get("/admin")), "revenue-30") == "17,00\xa0€"
@@ -139,7 +139,7 @@ def test_a_promotion_code_is_recorded_from_the_webhook(
     account = text(reader.client.get("/account"))
     assert "17,00\xa0€" in account and "19,00\xa0€" not in account
     mine = text(reader.client.get(f"/account/orders/{order.number}"))
-    assert "−2,00\xa0€ (code BIENVENUE)" in mine and "<strong>17,00\xa0€</strong>" in mine
+    assert "−2,00\xa0€ (code BIENVENUE)" in mine and "<strong>17,00\xa0€ TTC</strong>" in mine
 
 
 def test_a_discounted_subscription_confirmed_on_the_success_page(
