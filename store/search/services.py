@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from store.articles.models import Article
 from store.articles.services import is_published
 from store.extensions import db
+from store.pagination import CountedPage
 from store.search import schema
 
 #: results per page
@@ -58,35 +59,11 @@ class SearchResult:
     snippet: Markup
 
 
-@dataclass
-class SearchPage:
-    """A page of results and where it stands among them."""
+@dataclass(kw_only=True)
+class SearchPage(CountedPage):
+    """A page of results and where it stands among them (the pager's page, with the query)."""
 
     query: str
-    items: list[SearchResult]
-    total: int
-    page: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 class PageOutOfRange(Exception):
@@ -266,7 +243,7 @@ def search_articles(text: str | None, page: int = 1) -> SearchPage:
     query = clean_query(text)
     page = max(page, 1)
     if not query:
-        return SearchPage(query="", items=[], total=0, page=1)
+        return SearchPage(query="", items=[], total=0, page=1, per_page=PER_PAGE)
     backend = _BACKENDS.get(db.engine.dialect.name)
     if backend is None:
         raise RuntimeError(f"search supports SQLite and PostgreSQL, not {db.engine.dialect.name}")
@@ -279,4 +256,4 @@ def search_articles(text: str | None, page: int = 1) -> SearchPage:
         )
         for article, title, excerpt, body in rows
     ]
-    return SearchPage(query=query, items=items, total=total, page=page)
+    return SearchPage(query=query, items=items, total=total, page=page, per_page=PER_PAGE)
