@@ -142,7 +142,9 @@ class PageCacheMiddleware:
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             shared_for = _shared_max_age(status, headers)
             if shared_for is not None:
-                answer.update(status=status, headers=list(headers), max_age=shared_for)
+                # The request id is the first visitor's: a replay must not claim it.
+                kept = [(name, value) for name, value in headers if name.lower() != "x-request-id"]
+                answer.update(status=status, headers=kept, max_age=shared_for)
                 headers = [*headers, ("X-Page-Cache", "miss")]
             return start_response(status, headers, exc_info)
 
