@@ -11,7 +11,6 @@ import contextlib
 import http.client
 import json
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -243,24 +242,11 @@ def start_nginx(
     for sub in ("run", "log", "cache"):
         (folder / sub).mkdir(parents=True)
     port = free_port()
-    values = {
-        "NGINX_USER": pwd.getpwuid(os.getuid()).pw_name,
-        "PID_FILE": str(folder / "run" / "nginx.pid"),
-        "TEMP_DIR": str(folder / "run"),
-        "LOG_DIR": str(folder / "log"),
-        "CACHE_DIR": str(folder / "cache"),
-        "LISTEN": f"127.0.0.1:{port}",
-        "SERVER_NAME": "127.0.0.1",
-        "APP_SERVER_1": f"127.0.0.1:{app_ports[0]}",
-        "APP_SERVER_2": f"127.0.0.1:{app_ports[1]}",
-        "STATIC_ROOT": str(src / "static"),
-        "DOWNLOADS_FOLDER": str(folder / "downloads"),
-    }
     conf = folder / "nginx.conf"
     conf.write_text(
         run(
-            [sys.executable, str(src / "deploy" / "render_nginx_conf.py")]
-            + [f"{key}={value}" for key, value in values.items()],
+            [sys.executable, str(src / "deploy" / "render_nginx_conf.py"), "--local"]
+            + [str(folder), str(port), *map(str, app_ports), str(src / "static")],
             env=os.environ.copy(),
             cwd=src,
         )

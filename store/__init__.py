@@ -1,18 +1,15 @@
 """The store: a French tech-news site with a subscription micro-store."""
 
-import hashlib
 import os
 import threading
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response, abort, redirect, request, session, url_for
-from flask_babel import format_datetime, get_locale
-from flask_login import current_user
+from flask import Flask, Response, redirect, request, session, url_for
+from flask_babel import get_locale
 
 from store import config
-from store.i18n import LANGUAGES, LanguagePrefix, is_language_free, localize_path, path_in
+from store.i18n import LANGUAGES, LanguagePrefix, is_language_free, localize_path
 from store.text import StoreRequest
 
 
@@ -120,104 +117,11 @@ def register_cross_origin_protection(app: Flask) -> None:
     register(app)
 
 
-#: no inline script or style anywhere: the policy allows only the site's own files; forms lead
-#: only to the site and to Stripe's hosted Checkout and customer portal (form-action also
-#: governs the redirect a form's POST answers with, which is how the store sends customers there)
-CONTENT_SECURITY_POLICY = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": "'self' data:",
-    "font-src": "'self'",
-    "object-src": "'none'",
-    "base-uri": "'self'",
-    "form-action": "'self' https://checkout.stripe.com https://billing.stripe.com",
-    "frame-ancestors": "'none'",
-}
-
-
-#: the only endpoints that accept bodies larger than MAX_CONTENT_LENGTH (file uploads)
-UPLOAD_ENDPOINTS = {"admin.product_new", "admin.product_edit"}
-
-
 def register_security(app: Flask) -> None:
-    """Security headers (Flask-Talisman), who may cache each page, and response
-    compression (Flask-Compress)."""
-    from flask_compress import Compress
-    from flask_talisman import Talisman
+    """Security headers, request limits, proxies, caching rule, compression (store/security.py)."""
+    from store.security import register_security as register
 
-    from store.ops.form_action import FormActionSources
-    from store.ops.http_cache import register_http_cache
-
-    Talisman(
-        app,
-        # TLS ends at the proxy in production; HSTS is still sent on every https request.
-        force_https=False,
-        frame_options="DENY",
-        content_security_policy={
-            **CONTENT_SECURITY_POLICY,
-            # plus the configured Stripe double's origin, when STRIPE_API_BASE names one
-            "form-action": FormActionSources(CONTENT_SECURITY_POLICY["form-action"]),
-        },
-        referrer_policy="strict-origin-when-cross-origin",
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        strict_transport_security=True,
-    )
-    register_http_cache(app)
-    Compress(app)
-
-    @app.before_request
-    def limit_request_size():
-        # Bodies are refused (413) past MAX_CONTENT_LENGTH before anything reads them; only
-        # the admin's product form, which uploads the files sold, may send more.
-        if request.endpoint in UPLOAD_ENDPOINTS and getattr(current_user, "is_admin", False):
-            request.max_content_length = app.config["DOWNLOAD_MAX_BYTES"] + 1024 * 1024
-
-    @app.before_request
-    def refuse_nul_characters():
-        # No text the store keeps may hold a NUL (PostgreSQL refuses it): say so with a 400.
-        if request.endpoint == "payments.webhook":
-            return  # the raw body is for the signature check; it is JSON, checked there
-        values = [request.path]
-        values += [value for _, listed in request.args.lists() for value in listed]
-        if request.method == "POST":
-            values += [value for _, listed in request.form.lists() for value in listed]
-        if any("\x00" in value for value in values):
-            abort(400, description="NUL character in the request")
-
-    @app.before_request
-    def refuse_json_forms():
-        # Every form of the store is an HTML form. Flask-WTF would read a JSON body as the
-        # form's fields and fail on JSON of another shape: a 400 says so first. Only Stripe's
-        # webhook takes JSON, and checks it itself.
-        if (
-            request.method in ("POST", "PUT", "PATCH", "DELETE")
-            and request.is_json
-            and request.endpoint != "payments.webhook"
-        ):
-            abort(400, description="a JSON body where a form was expected")
-
-    if app.config.get("PROXY_COUNT"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        count = app.config["PROXY_COUNT"]
-        # Client address (rate limits, logs) and https come from the trusted proxies' headers.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents this wrapping
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
-        )
-
-    @app.after_request
-    def buffer_static_files(response):
-        # Static files are small: read them into memory so Flask-Compress can compress them
-        # (it leaves a streamed file's handle open) and close the file here.
-        if request.endpoint == "static" and response.is_streamed and response.status_code == 200:
-            stream = response.response
-            response.direct_passthrough = False
-            data = b"".join(stream)
-            if hasattr(stream, "close"):
-                stream.close()
-            response.set_data(data)
-        return response
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -339,78 +243,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters and globals the templates share."""
-    from store.cart.services import cart_for_layout
-    from store.downloads.services import format_file_size
-    from store.i18n.templating import bound_gettext
-    from store.markdown import render_markdown
-    from store.money import format_money, format_money_incl_vat, format_price, format_rate
-    from store.payments.gateway import is_configured
-    from store.subscriptions.services import trial_offered
-    from store.urls import page_number
+    """Filters and globals the templates share (store/templating.py)."""
+    from store.templating import register_template_helpers as register
 
-    app.add_template_filter(format_money, "money")
-
-    def offered_price(product, trial: bool | None = None) -> str:
-        """The price as this visitor is offered it, VAT included: with the free trial while
-        they may have one (`trial` forces it on or off)."""
-        if trial is None:
-            trial = product.offers_trial and trial_offered()
-        return format_price(product, trial=trial)
-
-    app.add_template_filter(offered_price, "price")
-    app.add_template_filter(format_money_incl_vat, "money_incl_vat")
-    app.add_template_filter(format_rate, "vat_rate")
-    app.add_template_filter(lambda value, fmt="long": format_datetime(value, fmt), "datetime")
-    app.add_template_filter(lambda value: format_datetime(value, "d MMMM y"), "date")
-    app.add_template_filter(format_file_size, "filesize")
-    app.add_template_filter(render_markdown, "markdown")
-
-    static_folder = app.static_folder or ""
-
-    @lru_cache(maxsize=256)
-    def static_version(filename: str) -> str:
-        try:
-            with open(os.path.join(static_folder, filename), "rb") as file:
-                return hashlib.sha256(file.read()).hexdigest()[:12]
-        except OSError:
-            return ""
-
-    @app.url_defaults
-    def version_static_urls(endpoint: str, values: dict) -> None:
-        # A content hash in the URL lets browsers cache static files for a year.
-        if endpoint == "static" and "filename" in values:
-            values.setdefault("v", static_version(values["filename"]))
-
-    def page_url(locale: str | None = None) -> str | None:
-        """This page's one public address in `locale` (this request's language when None):
-        path and page number, no other parameters."""
-        if request.endpoint in (None, "static") or request.view_args is None:
-            return None
-        page = page_number(request.args.get("page"))
-        extra: dict[str, Any] = {"page": page} if page and page > 1 else {}
-        return url_for(
-            request.endpoint, **request.view_args, **extra, _external=True, _locale=locale
-        )
-
-    @app.context_processor
-    def inject_layout():
-        canonical_url = page_url()
-        return {
-            "site_name": app.config["SITE_NAME"],
-            "cart": cart_for_layout(),
-            "current_path": request.script_root + request.full_path.rstrip("?"),
-            "payments_enabled": is_configured(),
-            "current_locale": str(get_locale() or "fr"),
-            "canonical_url": canonical_url,
-            # hreflang alternates of a page that has a canonical URL, each language's own
-            "alternate_urls": {locale: page_url(locale) for locale in LANGUAGES}
-            if canonical_url and not is_language_free(request.endpoint or "")
-            else {},
-            # the language switcher's links: this very path and query in each language
-            "language_paths": {locale: path_in(locale) for locale in LANGUAGES},
-            **bound_gettext(),
-        }
+    register(app)
 
 
 def register_page_cache(app: Flask) -> None:

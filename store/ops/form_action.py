@@ -4,7 +4,7 @@
 hosts, and Chromium checks each redirect after a form's POST against `form-action`. When
 `STRIPE_API_BASE` points the store at another server than Stripe (the tests' Stripe double),
 that server hosts those pages, so its origin is allowed too; in production it is unset and the
-policy is exactly the one written in `store.CONTENT_SECURITY_POLICY`.
+policy is exactly the one written in `store.security.CONTENT_SECURITY_POLICY`.
 """
 
 import re

@@ -9,7 +9,6 @@ TEST_DATABASE_URL is set. Rate limits are shared through Redis when it answers.
 """
 
 import os
-import pwd
 import re
 import subprocess
 import sys
@@ -170,23 +169,10 @@ def stack(tmp_path_factory):
         for app_port, process in zip(app_ports, processes, strict=True):
             _wait(f"http://127.0.0.1:{app_port}/healthz", process)
 
-        values = {
-            "NGINX_USER": pwd.getpwuid(os.getuid()).pw_name,
-            "PID_FILE": str(folder / "run" / "nginx.pid"),
-            "TEMP_DIR": str(folder / "run"),
-            "LOG_DIR": str(folder / "log"),
-            "CACHE_DIR": str(folder / "cache"),
-            "LISTEN": f"127.0.0.1:{port}",
-            "SERVER_NAME": "127.0.0.1",
-            "APP_SERVER_1": f"127.0.0.1:{app_ports[0]}",
-            "APP_SERVER_2": f"127.0.0.1:{app_ports[1]}",
-            "STATIC_ROOT": str(ROOT / "static"),
-            "DOWNLOADS_FOLDER": str(folder / "downloads"),
-        }
         conf = folder / "nginx.conf"
         rendered = subprocess.run(
-            [sys.executable, str(ROOT / "deploy" / "render_nginx_conf.py")]
-            + [f"{name}={value}" for name, value in values.items()],
+            [sys.executable, str(ROOT / "deploy" / "render_nginx_conf.py"), "--local"]
+            + [str(folder), str(port), *map(str, app_ports), str(ROOT / "static")],
             check=True,
             capture_output=True,
             text=True,
