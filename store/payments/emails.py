@@ -14,7 +14,7 @@ from store.mail.services import queue_message
 from store.orders.models import Order
 from store.payments import gateway
 from store.payments import stripe_objects as read
-from store.payments.services import invoice_link
+from store.payments.services import invoice_link, stored_invoice_url
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +29,15 @@ def recipient(user_id: int | None) -> tuple[str, str] | None:
 def receipt_url(session: dict[str, Any]) -> str | None:
     """The page where Stripe shows the invoice of a checkout, if Stripe has one.
 
-    Read from the session's invoice now, once per order (a one-time payment's invoice is made
-    by Checkout's invoice_creation).
+    The link the order's payment row already keeps, else read from the session's invoice now
+    (a one-time payment's invoice is made by Checkout's invoice_creation).
     """
     invoice_id = read.reference(session, "invoice")
     if not invoice_id:
         return None
+    stored = stored_invoice_url(invoice_id)  # fulfilment has usually just fetched it
+    if stored:
+        return stored
     try:
         invoice = gateway.retrieve_invoice(invoice_id)
     except gateway.StripeError as error:

@@ -24,6 +24,7 @@ from store.payments.services import (
     link_customer,
     order_from_metadata,
     record_payment,
+    stored_invoice_url,
 )
 from store.subscriptions.services import refresh_subscription
 
@@ -68,7 +69,12 @@ def fulfil_checkout_session(session: dict[str, Any]) -> Order | None:
                 amount_cents=order.total_cents if amount_total is None else amount_total,
                 currency=read.currency(session) or order.currency,
                 status=PaymentStatus.PAID,
-                **(fetch_invoice_fields(invoice_id) if invoice_id else {}),
+                # Fetched once: a replayed event or a success-page visit finds it kept.
+                **(
+                    fetch_invoice_fields(invoice_id)
+                    if invoice_id and not stored_invoice_url(invoice_id)
+                    else {}
+                ),
             )
         if order.status is not OrderStatus.PAID:
             mark_order(order, OrderStatus.PAID)

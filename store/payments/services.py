@@ -171,6 +171,15 @@ def invoice_fields(invoice: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def stored_invoice_url(invoice_id: str) -> str | None:
+    """The hosted page of an invoice a payment row already keeps (None until it is known)."""
+    return db.session.scalar(
+        sa.select(Payment.hosted_invoice_url)
+        .where(Payment.stripe_invoice_id == invoice_id, Payment.hosted_invoice_url.is_not(None))
+        .limit(1)
+    )
+
+
 def fetch_invoice_fields(invoice_id: str) -> dict[str, Any]:
     """The invoice's fields as Stripe has them now; only its id when Stripe cannot say.
 

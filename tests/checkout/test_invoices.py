@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from store.accounts.models import User
 from store.catalog.models import Billing
+from store.mail.models import OutboxMessage
 from store.orders.models import Order, OrderMode, OrderStatus
 from store.payments import gateway
 from store.payments.models import Payment, PaymentStatus
@@ -153,6 +154,20 @@ def test_the_invoice_webhook_adds_nothing_twice(db, payments, forms, customer, g
     [payment] = db.session.scalars(sa.select(Payment))
     assert payment.stripe_invoice_id == events[1]["data"]["object"]["id"]
     assert payment.hosted_invoice_url and payment.invoice_pdf_url
+
+
+def test_a_purchase_asks_stripe_for_its_invoice_once(
+    db, payments, forms, client, customer, guide, send_events
+):
+    """The webhook, its replay, the success page and the confirmation mail share one fetch."""
+    session_id = checkout(forms, guide)
+    events = payments.complete_checkout(session_id)
+    send_events([events[0], events[0]])
+    assert client.get(f"/checkout/success?session_id={session_id}").status_code == 200
+    fetched = [r for r in payments.requests if r.path.startswith("/v1/invoices/")]
+    assert len(fetched) == 1
+    mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "order_paid"))
+    assert f"{payments.base_url}/invoice/{events[1]['data']['object']['id']}" in mail.text_body
 
 
 def test_an_invoice_stripe_cannot_give_yet_does_not_stop_the_order(
