@@ -5,6 +5,7 @@ goes through here; nothing else divides cents by hand.
 """
 
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import get_currency_symbol
 from flask_babel import format_currency, format_decimal, get_locale, ngettext
@@ -21,6 +22,13 @@ def major_units(cents: int) -> Decimal:
 def format_money(cents: int, currency: str = "EUR", interval: Interval | None = None) -> str:
     """Format minor units for the active locale, with the renewal period when there is one:
     700 → "7,00 €", and with Interval.MONTH → "7,00 € / mois" in French."""
+    return _money_in(str(get_locale() or "fr"), cents, currency, interval)
+
+
+@lru_cache(maxsize=2048)
+def _money_in(locale: str, cents: int, currency: str, interval: Interval | None) -> str:
+    # Called with the active locale: a page shows the same few prices again and again, and
+    # Babel takes a tenth of a millisecond to write one out.
     amount = format_currency(major_units(cents), currency)
     return f"{amount} {interval.label}" if interval else amount
 

@@ -39,12 +39,15 @@ class CountedPage:
         return self.page + 1 if self.has_next else None
 
 
-def paginate_counted(query, *, page: int, per_page: int) -> CountedPage:
+def paginate_counted(
+    query, *, page: int, per_page: int, params: dict | None = None
+) -> CountedPage:
     """Page `page` of the rows `query` selects, with their total, in one query: the total comes
     with each row (a window COUNT) rather than from a second COUNT query. Only a page past the
-    end, which has no row to carry it, counts separately."""
+    end, which has no row to carry it, counts separately. `params`: the query's bound values."""
     rows = db.session.execute(
-        query.add_columns(sa.func.count().over()).limit(per_page).offset((page - 1) * per_page)
+        query.add_columns(sa.func.count().over()).limit(per_page).offset((page - 1) * per_page),
+        params,
     ).all()
     if rows:
         total = rows[0][-1]
@@ -52,7 +55,7 @@ def paginate_counted(query, *, page: int, per_page: int) -> CountedPage:
         total = 0
     else:
         counted = query.order_by(None).subquery()
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(counted), params) or 0
     return CountedPage([row[0] for row in rows], page, per_page, total)
 
 

@@ -18,48 +18,71 @@ from store.settings.services import notify_pending_comments
 logger = logging.getLogger(__name__)
 
 
+#: SQL condition: the article has a publication date, and it has come. The time is read when a
+#: statement runs (a bound parameter's callable), so this condition, and the statements below
+#: that use it, are built once rather than on every request.
+_PUBLISHED = sa.and_(
+    Article.published_at.is_not(None),
+    Article.published_at
+    <= sa.bindparam("published_by", callable_=utcnow, type_=Article.published_at.type),
+)
+
+
 def is_published():
     """SQL condition: the article has a publication date, and it has come."""
-    return sa.and_(Article.published_at.is_not(None), Article.published_at <= utcnow())
+    return _PUBLISHED
+
+
+_PUBLISHED_ARTICLES = (
+    sa.select(Article)
+    .options(
+        joinedload(Article.category),
+        defer(Article.body),
+        defer(Article.body_html),
+        defer(Article.teaser_html),
+    )
+    .where(_PUBLISHED)
+    .order_by(Article.published_at.desc(), Article.id.desc())
+)
 
 
 def published_articles_query():
     """Articles whose publication date has come, newest first, with their category; lists
     show the excerpt, so the body is not loaded."""
-    return (
-        sa.select(Article)
-        .options(
-            joinedload(Article.category),
-            defer(Article.body),
-            defer(Article.body_html),
-            defer(Article.teaser_html),
-        )
-        .where(is_published())
-        .order_by(Article.published_at.desc(), Article.id.desc())
-    )
+    return _PUBLISHED_ARTICLES
+
+
+_PUBLISHED_ARTICLE = (
+    sa.select(Article)
+    .options(joinedload(Article.category), joinedload(Article.offer), defer(Article.body))
+    .where(Article.slug == sa.bindparam("slug"), _PUBLISHED)
+)
 
 
 def get_published_article(slug: str) -> Article | None:
     """The published article with this slug, or None (its HTML loaded, not its Markdown)."""
-    return db.session.scalar(
-        sa.select(Article)
-        .options(joinedload(Article.category), joinedload(Article.offer), defer(Article.body))
-        .where(Article.slug == slug, is_published())
-    )
+    return db.session.scalar(_PUBLISHED_ARTICLE, {"slug": slug})
 
 
 #: comments shown per page under an article
 COMMENTS_PER_PAGE = 50
 
 
+_APPROVED_COMMENTS = (
+    sa.select(Comment)
+    .where(
+        Comment.article_id == sa.bindparam("article_id"),
+        Comment.status == CommentStatus.APPROVED,
+    )
+    .order_by(Comment.created_at, Comment.id)
+)
+
+
 def approved_comments(article: Article, page: int = 1):
     """A page of the comments shown under an article, oldest first."""
-    query = (
-        sa.select(Comment)
-        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
-        .order_by(Comment.created_at, Comment.id)
+    return paginate_counted(
+        _APPROVED_COMMENTS, page=page, per_page=COMMENTS_PER_PAGE, params={"article_id": article.id}
     )
-    return paginate_counted(query, page=page, per_page=COMMENTS_PER_PAGE)
 
 
 def submit_comment(article: Article, *, name: str, email: str, website: str, body: str) -> Comment:
@@ -110,27 +133,35 @@ def last_signature(email: str) -> str:
     return name or ""
 
 
-def neighbours(article: Article) -> tuple[Article | None, Article | None]:
-    """The published articles just before and just after this one, in one query."""
+def _neighbours_statement():
+    at = sa.bindparam("published_at", type_=Article.published_at.type)
     before = (
         sa.select(Article.id)
-        .where(is_published(), Article.published_at < article.published_at)
+        .where(_PUBLISHED, Article.published_at < at)
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(1)
         .scalar_subquery()
     )
     after = (
         sa.select(Article.id)
-        .where(is_published(), Article.published_at > article.published_at)
+        .where(_PUBLISHED, Article.published_at > at)
         .order_by(Article.published_at, Article.id)
         .limit(1)
         .scalar_subquery()
     )
-    found = db.session.execute(
+    return (
         sa.select(Article, (Article.id == before).label("is_previous"))
         .options(load_only(Article.slug, Article.title))
         .where(Article.id.in_([before, after]))
-    ).all()
+    )
+
+
+_NEIGHBOURS = _neighbours_statement()
+
+
+def neighbours(article: Article) -> tuple[Article | None, Article | None]:
+    """The published articles just before and just after this one, in one query."""
+    found = db.session.execute(_NEIGHBOURS, {"published_at": article.published_at}).all()
     previous = next((other for other, is_previous in found if is_previous), None)
     following = next((other for other, is_previous in found if not is_previous), None)
     return previous, following

@@ -112,6 +112,9 @@ def write_items(session: MutableMapping, items: dict[int, int]) -> None:
     session[SESSION_KEY] = {str(product_id): quantity for product_id, quantity in items.items()}
 
 
+_PRODUCTS_BY_ID = sa.select(Product).where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def load_cart(session: MutableMapping, max_quantity: int) -> Cart:
     """Read the cart with its products, dropping (with a notice) what can no longer be sold."""
     items = read_items(session)
@@ -120,7 +123,7 @@ def load_cart(session: MutableMapping, max_quantity: int) -> Cart:
         return cart
     products = {
         product.id: product
-        for product in db.session.scalars(sa.select(Product).where(Product.id.in_(items)))
+        for product in db.session.scalars(_PRODUCTS_BY_ID, {"ids": list(items)})
     }
     kept: dict[int, int] = {}
     for product_id, quantity in items.items():

@@ -6,9 +6,16 @@ from store.catalog.models import Product
 from store.extensions import db
 
 
+#: statements built once at import (building one costs more than running it on SQLite); the
+#: values they vary on are bound parameters
+_ACTIVE_PRODUCTS = (
+    sa.select(Product).where(Product.active.is_(True)).order_by(Product.position, Product.id)
+)
+
+
 def active_products_query():
     """Products on sale, in shop order."""
-    return sa.select(Product).where(Product.active.is_(True)).order_by(Product.position, Product.id)
+    return _ACTIVE_PRODUCTS
 
 
 def active_products(limit: int | None = None) -> list[Product]:
@@ -21,11 +28,14 @@ def all_products() -> list[Product]:
     return list(db.session.scalars(sa.select(Product).order_by(Product.position, Product.id)))
 
 
+_ACTIVE_PRODUCT = sa.select(Product).where(
+    Product.slug == sa.bindparam("slug"), Product.active.is_(True)
+)
+
+
 def get_active_product(slug: str) -> Product | None:
     """The product on sale with this slug, or None."""
-    return db.session.scalar(
-        sa.select(Product).where(Product.slug == slug, Product.active.is_(True))
-    )
+    return db.session.scalar(_ACTIVE_PRODUCT, {"slug": slug})
 
 
 def headline_offer(products: list[Product]) -> Product | None:
@@ -33,16 +43,21 @@ def headline_offer(products: list[Product]) -> Product | None:
     return next((product for product in products if product.headline), None)
 
 
+_FIRST_AND_FEATURED = _ACTIVE_PRODUCTS.where(
+    sa.or_(
+        Product.featured,
+        Product.id.in_(
+            _ACTIVE_PRODUCTS.with_only_columns(Product.id).limit(sa.bindparam("first_count"))
+        ),
+    )
+)
+
+
 def front_page_offers(limit: int) -> tuple[list[Product], Product | None]:
     """The first `limit` products on sale, and the home page banner's offer: the featured
     product while it is on sale, else the first of them with a sales headline. One query: the
     featured product comes with the others when it is not among them."""
-    first = active_products_query().with_only_columns(Product.id).limit(limit)
-    found = list(
-        db.session.scalars(
-            active_products_query().where(sa.or_(Product.featured, Product.id.in_(first)))
-        )
-    )
+    found = list(db.session.scalars(_FIRST_AND_FEATURED, {"first_count": limit}))
     # The featured product, when not among the first, sorts after all of them.
     products = found[:limit]
     featured = next((product for product in found if product.featured), None)

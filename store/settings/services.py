@@ -31,8 +31,11 @@ DEFAULTS = {
 }
 
 
+_SETTING = sa.select(Setting.value).where(Setting.key == sa.bindparam("key"))
+
+
 def get_setting(key: str) -> str:
-    value = db.session.scalar(sa.select(Setting.value).where(Setting.key == key))
+    value = db.session.scalar(_SETTING, {"key": key})
     return value if value is not None else DEFAULTS[key]
 
 
