@@ -1,0 +1,57 @@
+"""Links and prices are built once per process (store/__init__.py `Store.url_for`,
+store/money.py) and then looked up: a page still gets the links and prices of its own language,
+its own mount point and, for absolute links without PUBLIC_URL, its own host, whatever page
+was built before it."""
+
+import re
+
+import pytest
+from flask_babel import force_locale
+
+from store.catalog.models import Interval
+from store.money import format_money, format_money_incl_vat
+
+ARTICLE = "/articles/differend-openai-elon-musk-blague-proces"
+
+
+def nav_links(page: str) -> list[str]:
+    nav = re.search(r'<nav class="main-nav".*?</nav>', page, re.S).group(0)
+    return re.findall(r'href="([^"]+)"', nav)
+
+
+def canonical(page: str) -> str:
+    return re.search(r'<link rel="canonical" href="([^"]+)">', page).group(1)
+
+
+def test_pages_read_one_after_another_keep_their_own_language_links(client, seeded):
+    for path, prefix in [("/", ""), ("/en/", "/en"), ("/", ""), ("/en/shop", "/en"), ("/shop", "")]:
+        page = client.get(path).get_data(as_text=True)
+        assert nav_links(page)[:3] == [f"{prefix}/", f"{prefix}/shop", f"{prefix}/cart"], path
+
+
+def test_a_store_mounted_under_a_path_links_under_it_and_not_elsewhere(client, seeded):
+    mounted = client.get("/", base_url="http://localhost/news").get_data(as_text=True)
+    assert nav_links(mounted)[:2] == ["/news/", "/news/shop"]
+    english = client.get("/en/", base_url="http://localhost/news").get_data(as_text=True)
+    assert nav_links(english)[:2] == ["/news/en/", "/news/en/shop"]
+    plain = client.get("/").get_data(as_text=True)
+    assert nav_links(plain)[:2] == ["/", "/shop"]
+
+
+@pytest.mark.parametrize("app_config", [{"PUBLIC_URL": ""}])
+def test_without_a_public_url_absolute_links_follow_each_request_host(client, seeded):
+    first = client.get(ARTICLE, headers={"Host": "one.example"}).get_data(as_text=True)
+    second = client.get(ARTICLE, headers={"Host": "two.example"}).get_data(as_text=True)
+    assert canonical(first) == f"http://one.example{ARTICLE}"
+    assert canonical(second) == f"http://two.example{ARTICLE}"
+    secure = client.get(ARTICLE, base_url="https://two.example").get_data(as_text=True)
+    assert canonical(secure) == f"https://two.example{ARTICLE}"
+
+
+def test_the_same_price_is_written_in_each_language_it_is_read_in(app):
+    with app.test_request_context():
+        for locale, expected in [("fr", "7,00\xa0€ / mois"), ("en", "€7.00 / month")] * 2:
+            with force_locale(locale):
+                assert format_money(700, "EUR", Interval.MONTH) == expected
+                assert format_money_incl_vat(700, "EUR", Interval.MONTH).startswith(expected)
+                assert format_money(701, "EUR") != format_money(700, "EUR")
