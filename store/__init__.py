@@ -56,7 +56,9 @@ class Store(Flask):
         if key is not None:
             url = self._built_urls.get(key)
             if url is None:
-                url = self._build_url(endpoint, locale, _anchor, _method, _scheme, _external, values)
+                url = self._build_url(
+                    endpoint, locale, _anchor, _method, _scheme, _external, values
+                )
                 if len(self._built_urls) >= self.BUILT_URLS_KEPT:
                     self._built_urls.clear()
                 self._built_urls[key] = url

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from flask import abort
@@ -39,16 +40,28 @@ class CountedPage:
         return self.page + 1 if self.has_next else None
 
 
-def paginate_counted(
-    query, *, page: int, per_page: int, params: dict | None = None
-) -> CountedPage:
+#: {a list's query: the same with its total and a page's bounds as parameters}: a query built
+#: once (a module's constant) is paged without being rebuilt on each request
+_PAGED: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _paged(query):
+    paged = _PAGED.get(query)
+    if paged is None:
+        paged = _PAGED[query] = (
+            query.add_columns(sa.func.count().over())
+            .limit(sa.bindparam("page_limit"))
+            .offset(sa.bindparam("page_offset"))
+        )
+    return paged
+
+
+def paginate_counted(query, *, page: int, per_page: int, params: dict | None = None) -> CountedPage:
     """Page `page` of the rows `query` selects, with their total, in one query: the total comes
     with each row (a window COUNT) rather than from a second COUNT query. Only a page past the
     end, which has no row to carry it, counts separately. `params`: the query's bound values."""
-    rows = db.session.execute(
-        query.add_columns(sa.func.count().over()).limit(per_page).offset((page - 1) * per_page),
-        params,
-    ).all()
+    bounds = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
+    rows = db.session.execute(_paged(query), {**(params or {}), **bounds}).all()
     if rows:
         total = rows[0][-1]
     elif page == 1:

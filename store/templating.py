@@ -6,8 +6,9 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_babel import format_datetime, get_locale
+from jinja2 import pass_context
 
 from store.i18n import LANGUAGES, is_language_free, path_in
 
@@ -66,6 +67,25 @@ def register_template_helpers(app: Flask) -> None:
         return url_for(
             request.endpoint, **request.view_args, **extra, _external=True, _locale=locale
         )
+
+    #: {(fragment, language, script root): its HTML}; see `fragment`
+    fragments: dict[tuple, str] = {}
+
+    @pass_context
+    def fragment(context, name: str, caller) -> str:
+        """`{% call fragment(name) %}…{% endcall %}` in the layout: HTML the same for every
+        visitor, rendered once per process for each language and mount point (its links carry
+        both) instead of on every page: its links, translations and settings then cost a
+        dictionary lookup. Only for what depends on nothing else: base.html says what."""
+        if not has_request_context():
+            return caller()
+        key = (name, context.get("current_locale"), request.environ.get("SCRIPT_NAME", ""))
+        html = fragments.get(key)
+        if html is None:
+            html = fragments[key] = caller()
+        return html
+
+    app.add_template_global(fragment, "fragment")
 
     @app.context_processor
     def inject_layout():

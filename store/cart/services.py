@@ -122,8 +122,7 @@ def load_cart(session: MutableMapping, max_quantity: int) -> Cart:
     if not items:
         return cart
     products = {
-        product.id: product
-        for product in db.session.scalars(_PRODUCTS_BY_ID, {"ids": list(items)})
+        product.id: product for product in db.session.scalars(_PRODUCTS_BY_ID, {"ids": list(items)})
     }
     kept: dict[int, int] = {}
     for product_id, quantity in items.items():

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from store.catalog.models import Product
 from store.extensions import db
 
-
 #: statements built once at import (building one costs more than running it on SQLite); the
 #: values they vary on are bound parameters
 _ACTIVE_PRODUCTS = (

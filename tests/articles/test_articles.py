@@ -197,6 +197,17 @@ def test_invalid_comments_are_refused_and_keep_what_was_typed(
     assert db.session.scalar(db.select(db.func.count(Comment.id))) == 0
 
 
+def test_a_refused_comment_gives_back_what_was_typed_as_text_not_markup(forms, article):
+    typed = '"><script>alert(1)</script>'
+    data = comment_data(name=typed, website="nope", body=f"{typed}\r\nsecond line")
+    page = forms.post(f"/articles/{article.slug}/comments", data).get_data(as_text=True)
+    form = page.split('id="comment-form"')[1]
+    assert "<script>alert(1)" not in form
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in form
+    assert 'value="nope"' in form
+    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\nsecond line</textarea>" in form
+
+
 def test_commenting_on_a_missing_article_is_a_404(forms):
     assert forms.post("/articles/nope/comments", comment_data()).status_code == 404
 

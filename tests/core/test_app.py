@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -54,16 +55,24 @@ def test_404_page_is_in_the_site_look(client):
     assert "Votre panier" in page and "Suivez-nous" in page
 
 
-def test_the_footer_links_only_the_social_networks_configured(app, client):
+def test_the_footer_links_no_social_network_when_none_is_configured(client):
     footer = client.get("/").get_data(as_text=True).split("<footer")[1]
     assert "Suivez-nous" in footer and 'hreflang="en"' in footer
     assert 'class="social"' not in footer
     for network in ("facebook.com", "x.com", "linkedin.com", "youtube.com"):
         assert network not in footer
 
-    app.config.update(
-        SOCIAL_X_URL="https://x.com/gptactu", SOCIAL_YOUTUBE_URL="https://www.youtube.com/@gptactu"
-    )
+
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "SOCIAL_X_URL": "https://x.com/gptactu",
+            "SOCIAL_YOUTUBE_URL": "https://www.youtube.com/@gptactu",
+        }
+    ],
+)
+def test_the_footer_links_the_social_networks_configured(client):
     footer = client.get("/").get_data(as_text=True).split("<footer")[1]
     social = footer.split('<ul class="social">')[1].split("</ul>")[0]
     assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', social) == [

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 
 from store.catalog.models import Interval
 from store.money import format_money, format_money_incl_vat
+from tests.conftest import logged_in, visitor
 
 ARTICLE = "/articles/differend-openai-elon-musk-blague-proces"
 
@@ -55,3 +56,38 @@ def test_the_same_price_is_written_in_each_language_it_is_read_in(app):
                 assert format_money(700, "EUR", Interval.MONTH) == expected
                 assert format_money_incl_vat(700, "EUR", Interval.MONTH).startswith(expected)
                 assert format_money(701, "EUR") != format_money(700, "EUR")
+
+
+def layout(page: str) -> str:
+    """The page without its <main>: what base.html renders around every page."""
+    return re.sub(r'<main id="main".*?</main>', "", page, flags=re.S)
+
+
+def test_the_layout_rendered_once_never_shows_one_visitor_what_belongs_to_another(
+    app, seeded, make_user
+):
+    """The layout's fragments (base.html `fragment`) are kept from the first page that rendered
+    them: an admin and a cart holder go first, a new visitor then finds nothing of theirs."""
+    admin = make_user("boss@example.org", admin=True)
+    boss = logged_in(app, admin)
+    seen_by_admin = boss.client.get("/").get_data(as_text=True)
+    boss.post("/cart/add", {"product_id": 1})
+    seen_with_cart = boss.client.get("/").get_data(as_text=True)
+    assert 'href="/admin' in seen_by_admin and "Se déconnecter" in seen_by_admin
+    assert 'data-testid="cart-count">1<' in seen_with_cart
+    newcomer = layout(visitor(app).client.get("/").get_data(as_text=True))
+    assert 'href="/admin' not in newcomer and "boss@example.org" not in newcomer
+    assert "Se déconnecter" not in newcomer and "Se connecter" in newcomer
+    assert 'data-testid="cart-count">0<' in newcomer and "Votre panier est vide" in newcomer
+
+
+def test_the_layout_is_in_the_language_of_each_page_whichever_came_first(client, seeded):
+    english = layout(client.get("/en/shop").get_data(as_text=True))
+    french = layout(client.get("/shop").get_data(as_text=True))
+    for page, words, other in [
+        (english, ["Your cart is empty", "Legal notice", "Search the news"], "Mentions légales"),
+        (french, ["Votre panier est vide", "Mentions légales", "Rechercher"], "Legal notice"),
+    ]:
+        assert all(word in page for word in words), words
+        assert other not in page
+    assert 'href="/en/cgv"' in english and 'href="/cgv"' in french

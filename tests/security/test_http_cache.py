@@ -38,6 +38,7 @@ FORMLESS_PAGES = ["/feed.xml", "/sitemap.xml", "/robots.txt"]
 PUBLIC = "public, max-age=0, s-maxage=60, stale-while-revalidate=30"
 PRIVATE = "private, no-store"
 
+
 def no_store(response) -> bool:
     return "no-store" in response.headers.get("Cache-Control", "")
 
