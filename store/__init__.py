@@ -6,10 +6,16 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, has_request_context, redirect, request, session, url_for
-from flask_babel import get_locale
 
 from store import config
-from store.i18n import LANGUAGES, ROOT_KEY, LanguagePrefix, is_language_free, localize_path
+from store.i18n import (
+    LANGUAGES,
+    ROOT_KEY,
+    LanguagePrefix,
+    current_language,
+    is_language_free,
+    localize_path,
+)
 from store.text import StoreRequest
 
 
@@ -48,10 +54,7 @@ class Store(Flask):
         only on the endpoint, the values, the language and where the request arrived (its
         script root; host and scheme for an absolute one), so each is built once per
         process for those and then looked up."""
-        if is_language_free(endpoint):
-            locale = LANGUAGES[0]
-        else:
-            locale = _locale or str(get_locale() or LANGUAGES[0])
+        locale = LANGUAGES[0] if is_language_free(endpoint) else _locale or current_language()
         key = self._url_key(endpoint, locale, _anchor, _method, _scheme, _external, values)
         if key is not None:
             url = self._built_urls.get(key)

@@ -12,6 +12,7 @@ from flask_babel import format_currency, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
 from store.catalog.models import Interval
+from store.i18n import current_language
 
 
 def major_units(cents: int) -> Decimal:
@@ -22,7 +23,7 @@ def major_units(cents: int) -> Decimal:
 def format_money(cents: int, currency: str = "EUR", interval: Interval | None = None) -> str:
     """Format minor units for the active locale, with the renewal period when there is one:
     700 → "7,00 €", and with Interval.MONTH → "7,00 € / mois" in French."""
-    return _money_in(str(get_locale() or "fr"), cents, currency, interval)
+    return _money_in(current_language(), cents, currency, interval)
 
 
 @lru_cache(maxsize=2048)

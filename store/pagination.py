@@ -45,15 +45,18 @@ class CountedPage:
 _PAGED: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def _paged(query):
+def _paged(query, counted: bool):
     paged = _PAGED.get(query)
     if paged is None:
-        paged = _PAGED[query] = (
-            query.add_columns(sa.func.count().over())
+        paged = _PAGED[query] = {}
+    statement = paged.get(counted)
+    if statement is None:
+        statement = paged[counted] = (
+            (query.add_columns(sa.func.count().over()) if counted else query)
             .limit(sa.bindparam("page_limit"))
             .offset(sa.bindparam("page_offset"))
         )
-    return paged
+    return statement
 
 
 def paginate_counted(query, *, page: int, per_page: int, params: dict | None = None) -> CountedPage:
@@ -61,7 +64,7 @@ def paginate_counted(query, *, page: int, per_page: int, params: dict | None = N
     with each row (a window COUNT) rather than from a second COUNT query. Only a page past the
     end, which has no row to carry it, counts separately. `params`: the query's bound values."""
     bounds = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
-    rows = db.session.execute(_paged(query), {**(params or {}), **bounds}).all()
+    rows = db.session.execute(_paged(query, counted=True), {**(params or {}), **bounds}).all()
     if rows:
         total = rows[0][-1]
     elif page == 1:
@@ -97,9 +100,13 @@ class UncountedPage:
         return self.page + 1 if self.has_next else None
 
 
-def paginate_uncounted(query, *, page: int, per_page: int, error_out: bool) -> UncountedPage:
-    """Page `page` of the rows `query` selects; a page past the end is a 404 with `error_out`."""
-    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
+def paginate_uncounted(
+    query, *, page: int, per_page: int, error_out: bool, params: dict | None = None
+) -> UncountedPage:
+    """Page `page` of the rows `query` selects; a page past the end is a 404 with `error_out`.
+    `params`: the query's bound values."""
+    bounds = {"page_limit": per_page + 1, "page_offset": (page - 1) * per_page}
+    rows = list(db.session.scalars(_paged(query, counted=False), {**(params or {}), **bounds}))
     if error_out and page > 1 and not rows:
         abort(404)
     return UncountedPage(rows[:per_page], page, has_next=len(rows) > per_page)

@@ -7,10 +7,10 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from jinja2 import pass_context
 
-from store.i18n import LANGUAGES, is_language_free, path_in
+from store.i18n import LANGUAGES, current_language, is_language_free, path_in
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -95,7 +95,7 @@ def register_template_helpers(app: Flask) -> None:
             "cart": cart_for_layout(),
             "current_path": request.script_root + request.full_path.rstrip("?"),
             "payments_enabled": is_configured(),
-            "current_locale": str(get_locale() or "fr"),
+            "current_locale": current_language(),
             "canonical_url": canonical_url,
             # hreflang alternates of a page that has a canonical URL, each language's own
             "alternate_urls": {locale: page_url(locale) for locale in LANGUAGES}

@@ -7,7 +7,6 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +14,7 @@ from store.accounts import tokens
 from store.accounts.models import User, normalise_email
 from store.database import LabelledEnum, set_labels, utcnow
 from store.extensions import db
+from store.i18n import current_language
 from store.mail.models import OutboxMessage
 from store.mail.services import queue_message, render_message
 from store.urls import valid_id
@@ -188,7 +188,7 @@ def request_password_reset(email: str) -> None:
     token = tokens.make_token("password-reset", {"user": user.id if user else 0, "fp": fingerprint})
     context = {"action_url": url_for("accounts.reset_password", token=token, _external=True)}
     if user is None:
-        render_message("password_reset", str(get_locale() or "fr"), **context)
+        render_message("password_reset", current_language(), **context)
         logger.info("password reset asked for an unknown address")
         return
     queue_message(

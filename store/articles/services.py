@@ -52,6 +52,16 @@ def published_articles_query():
     return _PUBLISHED_ARTICLES
 
 
+_PUBLISHED_IN_CATEGORY = _PUBLISHED_ARTICLES.where(
+    Article.category_id == sa.bindparam("category_id")
+)
+
+
+def published_in_category_query():
+    """`published_articles_query()` of one category, its id bound as `category_id`."""
+    return _PUBLISHED_IN_CATEGORY
+
+
 _PUBLISHED_ARTICLE = (
     sa.select(Article)
     .options(joinedload(Article.category), joinedload(Article.offer), defer(Article.body))

@@ -20,7 +20,6 @@ from markupsafe import Markup
 from store.access import services as access
 from store.articles import services
 from store.articles.forms import AccountCommentForm, CommentForm
-from store.articles.models import Article
 from store.catalog.services import front_page_offers
 from store.extensions import db, limiter
 from store.pagination import paginate_uncounted
@@ -98,10 +97,11 @@ def category(slug: str):
     if found is None:
         abort(404)
     articles = paginate_uncounted(
-        services.published_articles_query().where(Article.category_id == found.id),
+        services.published_in_category_query(),
         page=page_number(request.args.get("page")),
         per_page=current_app.config["ARTICLES_PER_PAGE"],
         error_out=False,
+        params={"category_id": found.id},
     )
     return render_template("articles/category.html", category=found, articles=articles)
 

@@ -6,10 +6,10 @@ French law (Code de la consommation, L221-28 13°) ends the withdrawal right onl
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from store.database import utcnow
+from store.i18n import current_language
 from store.legal.models import LegalKind
 from store.legal.services import current_version
 
@@ -37,7 +37,7 @@ class Consent:
 def consent_given() -> Consent:
     """The consent just given, with both texts in the language they were shown in, and the
     version of the CGV the customer accepted ("2026-11-28/cgv-3")."""
-    cgv = current_version(LegalKind.CGV, str(get_locale() or "fr")) or 0
+    cgv = current_version(LegalKind.CGV, current_language()) or 0
     return Consent(
         text="\n".join([str(IMMEDIATE_ACCESS_TEXT), str(TERMS_TEXT)]),
         version=f"{CONSENT_VERSION}/cgv-{cgv}"[:20],

@@ -13,7 +13,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,6 +21,7 @@ from store.checkout import services
 from store.checkout.consent import IMMEDIATE_ACCESS_TEXT, consent_given
 from store.checkout.forms import CheckoutForm
 from store.extensions import db, limiter
+from store.i18n import current_language
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderStatus
 from store.orders.services import order_for
@@ -74,7 +74,7 @@ def start():
             success_url=url_for("checkout.success", _external=True)
             + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=url_for("checkout.cancel", order="ORDER_NUMBER", _external=True),
-            locale=str(get_locale() or "fr"),
+            locale=current_language(),
         )
     except services.CheckoutFailed as failure:
         db.session.commit()  # keep the order marked failed

@@ -6,7 +6,8 @@ from PATH_INFO to SCRIPT_NAME: the routes are the same in both languages, and ur
 `/en/…` links, redirects and Stripe return URLs by itself (see `localize_path`).
 """
 
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
+from flask_babel import get_locale
 from werkzeug.utils import redirect
 
 #: the interface languages, the default first, each with its URL prefix (none for French)
@@ -52,6 +53,16 @@ class LanguagePrefix:
                 environ[LOCALE_KEY] = locale
                 break
         return self.wsgi_app(environ, start_response)
+
+
+def current_language() -> str:
+    """The language being rendered, "fr" or "en": Flask-Babel's locale, which follows the URL
+    and `force_locale` (a message written in its reader's language); French outside a request."""
+    # Flask-Babel keeps the locale it chose in g._flask_babel.babel_locale: one context lookup
+    # there, where get_locale() takes four, and a page asks twenty times (links, prices).
+    state = g.get("_flask_babel") if has_app_context() else None
+    locale = getattr(state, "babel_locale", None) or get_locale()
+    return locale.language if locale is not None else LANGUAGES[0]
 
 
 def url_locale() -> str:

@@ -1,8 +1,8 @@
 """The public legal pages: mentions légales, CGV, privacy policy."""
 
 from flask import Blueprint, render_template
-from flask_babel import get_locale
 
+from store.i18n import current_language
 from store.legal.models import LegalKind
 from store.legal.services import IDENTITY_FIELDS, page_for_reader, publisher_identity
 from store.markdown import render_markdown
@@ -12,7 +12,7 @@ bp = Blueprint("legal", __name__)
 
 def show(kind: LegalKind):
     """Render a legal page in the reader's language (French when there is no translation)."""
-    page = page_for_reader(kind, str(get_locale() or "fr"))
+    page = page_for_reader(kind, current_language())
     return render_template(
         "legal/page.html",
         kind=kind,

@@ -11,7 +11,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,6 +21,7 @@ from store.accounts.forms import (
 )
 from store.accounts.views.blueprint import bp, password_checked, start_session
 from store.extensions import db
+from store.i18n import current_language
 from store.orders.services import order_for, orders_for
 from store.payments import gateway
 from store.payments.services import (
@@ -130,7 +130,7 @@ def billing_portal():
         url = gateway.create_portal_session(
             customer.stripe_customer_id,
             return_url=url_for("accounts.index", _external=True),
-            locale=str(get_locale() or "fr"),
+            locale=current_language(),
         )
     except gateway.StripeError as error:
         logger.error("user %s: portal session failed: %s", current_user.id, error)

@@ -12,7 +12,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
@@ -26,6 +25,7 @@ from store.accounts.forms import (
 from store.accounts.models import normalise_email
 from store.accounts.views.blueprint import bp, next_url, start_session
 from store.extensions import db, limiter
+from store.i18n import current_language
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = services.register_user(
-                form.email.data, form.password.data, locale=str(get_locale() or "fr")
+                form.email.data, form.password.data, locale=current_language()
             )
         except services.EmailTaken:
             form.email.errors.append(
