@@ -69,7 +69,10 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server database may drop idle connections (a restart, a timeout): test each one
+        # as it leaves the pool. A SQLite file has no connection to lose, and the test would
+        # be one more statement on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "SITE_NAME": os.environ.get("SITE_NAME", "GPT Actu"),
         #: the store's pages on social networks, linked in the footer (empty: no link)
         "SOCIAL_FACEBOOK_URL": _http_url("SOCIAL_FACEBOOK_URL"),

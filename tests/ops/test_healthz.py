@@ -135,3 +135,17 @@ def test_the_token_is_read_from_the_environment(monkeypatch, tmp_path):
     assert from_environment(str(tmp_path), generate_secret=False)["HEALTHZ_TOKEN"] is None
     monkeypatch.setenv("HEALTHZ_TOKEN", TOKEN)
     assert from_environment(str(tmp_path), generate_secret=False)["HEALTHZ_TOKEN"] == TOKEN
+
+
+@pytest.mark.parametrize(
+    "url, pinged",
+    [("sqlite:////tmp/store.db", False), ("postgresql://postgres@127.0.0.1/store", True)],
+)
+def test_pooled_connections_are_tested_before_use_on_a_database_server_only(
+    monkeypatch, tmp_path, url, pinged
+):
+    """A server may drop idle connections (a restart): each is tested as it leaves the pool.
+    A SQLite file has none to lose, and the test would cost a statement per request."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    options = from_environment(str(tmp_path), generate_secret=False)["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is pinged
