@@ -1,5 +1,7 @@
 """Markdown to sanitised HTML: article bodies and product descriptions, one pipeline."""
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -45,3 +47,10 @@ def render_markdown(text: str) -> Markup:
     )
     # nh3 sanitised the HTML just above, so it may be marked safe.
     return Markup(clean)  # nosec B704
+
+
+#: The `markdown` filter of templates (product descriptions): the same text gives the same HTML,
+#: and a product page shows the same description on every view, so the last 256 are kept;
+#: parsing and sanitising one cost a fifth of that page's render. Article bodies, far larger,
+#: are rendered once when saved (Article.body_html) and do not go through here.
+render_markdown_kept = lru_cache(maxsize=256)(render_markdown)

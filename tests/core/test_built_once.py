@@ -1,7 +1,8 @@
-"""Links and prices are built once per process (store/__init__.py `Store.url_for`,
-store/money.py) and then looked up: a page still gets the links and prices of its own language,
-its own mount point and, for absolute links without PUBLIC_URL, its own host, whatever page
-was built before it."""
+"""What a page builds once per process and then looks up: links (store/__init__.py
+`Store.url_for`), prices (store/money.py), dates (store/templating.py `format_date`) and the
+layout's fragments (templates/base.html `fragment`). A page still gets the links, words and
+numbers of its own language, its own mount point and, for absolute links without PUBLIC_URL,
+its own host, whatever page was built before it, and never another visitor's login or cart."""
 
 import re
 
@@ -91,3 +92,15 @@ def test_the_layout_is_in_the_language_of_each_page_whichever_came_first(client,
         assert all(word in page for word in words), words
         assert other not in page
     assert 'href="/en/cgv"' in english and 'href="/cgv"' in french
+
+
+def test_the_same_date_is_written_in_each_language_it_is_read_in(app):
+    from datetime import UTC, datetime
+
+    from store.templating import format_date
+
+    published = datetime(2024, 4, 2, 9, 30, tzinfo=UTC)
+    with app.test_request_context():
+        for locale, expected in [("fr", "2 avril 2024"), ("en", "2 April 2024")] * 2:
+            with force_locale(locale):
+                assert format_date(published) == expected
