@@ -12,6 +12,9 @@ from jinja2 import pass_context
 
 from store.i18n import LANGUAGES, current_language, is_language_free, path_in
 
+#: layout fragments kept at most (a few per language and mount point)
+FRAGMENTS_KEPT = 256
+
 
 def format_date(value) -> str:
     """A date as readers write it, "2 avril 2024" / "2 April 2024" (in the site's time zone).
@@ -94,7 +97,10 @@ def register_template_helpers(app: Flask) -> None:
         key = (name, context.get("current_locale"), request.environ.get("SCRIPT_NAME", ""))
         html = fragments.get(key)
         if html is None:
-            html = fragments[key] = caller()
+            html = caller()
+            if len(fragments) >= FRAGMENTS_KEPT:  # mount points are few; never let them grow
+                fragments.clear()
+            fragments[key] = html
         return html
 
     app.add_template_global(fragment, "fragment")
