@@ -392,6 +392,18 @@ def test_the_billing_portal_opens_for_the_customers_own_stripe_customer(
     )
 
 
+def test_only_a_subscriber_is_offered_to_manage_or_cancel_a_subscription(
+    db, payments, forms, client, customer, offer, guide, send_events
+):
+    button = "Gérer ou résilier mon abonnement"
+    send_events(payments.complete_checkout(session_id_of(checkout(forms, guide))))
+    page = client.get("/account").get_data(as_text=True)
+    assert "Guide PDF" in page and "Aucun abonnement pour le moment." in page
+    assert button not in page
+    send_events(payments.complete_checkout(session_id_of(checkout(forms, offer))))
+    assert button in client.get("/account").get_data(as_text=True)
+
+
 def checkout_box(page: str) -> str:
     return page.split('class="card checkout-box"')[1].split("</section>")[0]
 

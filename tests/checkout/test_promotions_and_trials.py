@@ -197,6 +197,26 @@ def test_the_trial_is_shown_on_the_offer_shop_product_and_cart(
     assert "1 day free, then €9.00 / month" in text(client.get("/en/shop"))
 
 
+def side_cart(page: str) -> str:
+    return page.split('id="side-cart-panel"')[1].split("</details>")[0]
+
+
+def test_the_side_cart_shows_the_trial_and_what_is_due_today(client, forms, offer, guide):
+    forms.post("/cart/add", {"product_id": offer.id})
+    panel = side_cart(text(client.get("/shop")))
+    assert TRIAL_FR in panel and "À payer aujourd’hui : 0,00\xa0€" in panel
+    assert "Total" not in panel
+    forms.post("/cart/add", {"product_id": guide.id})
+    panel = side_cart(text(client.get("/en/shop")))
+    assert TRIAL_EN in panel and "€19.00 incl. VAT" in panel and "Due today: €19.00" in panel
+
+
+def test_without_a_trial_the_side_cart_shows_the_price_and_total(client, forms, guide):
+    forms.post("/cart/add", {"product_id": guide.id})
+    panel = side_cart(text(client.get("/shop")))
+    assert "19,00\xa0€ TTC" in panel and "Total" in panel and "aujourd’hui" not in panel
+
+
 def test_one_time_lines_are_still_due_today_next_to_a_trial(client, forms, offer, guide):
     forms.post("/cart/add", {"product_id": offer.id})
     forms.post("/cart/add", {"product_id": guide.id})
