@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import get_currency_symbol
-from flask_babel import format_currency, format_decimal, get_locale, ngettext
+from flask_babel import format_currency, format_decimal, ngettext
 from flask_babel import gettext as _
 
 from store.catalog.models import Interval
@@ -36,7 +36,7 @@ def _money_in(locale: str, cents: int, currency: str, interval: Interval | None)
 
 def currency_symbol(currency: str) -> str:
     """The currency's sign as the locale writes it next to prices: "€", "$US" in French."""
-    return get_currency_symbol(currency, locale=get_locale() or "fr")
+    return get_currency_symbol(currency, locale=current_language())
 
 
 def format_price(product, trial: bool = False) -> str:

@@ -12,12 +12,11 @@ import sqlalchemy as sa
 from flask import current_app, g
 from flask import session as visitor_session
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from store.catalog.models import Interval, Product
 from store.extensions import db
-from store.subscriptions.services import trial_days_for
+from store.subscriptions.services import longest_trial, trial_offered
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +151,9 @@ def current_cart() -> Cart:
     """The visitor's cart, loaded once per request."""
     if "cart" not in g:
         g.cart = load_cart(visitor_session, current_app.config["CART_MAX_QUANTITY"])
-        g.cart.trial_days = trial_days_for(current_user, [line.product for line in g.cart.lines])
+        # eligibility asked once per request, shared with the prices the page shows
+        days = longest_trial(line.product for line in g.cart.lines)
+        g.cart.trial_days = days if days and trial_offered() else None
     return g.cart
 
 

@@ -14,7 +14,7 @@ from store.orders.models import Order, OrderStatus
 from store.orders.services import cart_fingerprint, mark_order, pending_order_for, place_order
 from store.payments import fulfilment, gateway
 from store.payments import services as payments
-from store.settings.services import allow_promotion_codes
+from store.settings.services import allow_promotion_codes, stripe_automatic_tax
 from store.subscriptions.services import trial_days_for
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def start_checkout(
     # A customer who subscribed before gets no second trial (the cart said so too).
     trial_days = trial_days_for(user, [line.product for line in order.lines if line.product])
     promotion_codes = allow_promotion_codes()
+    automatic_tax = stripe_automatic_tax()
     try:
         session_id, url = gateway.create_checkout_session(
             order,
@@ -73,8 +74,9 @@ def start_checkout(
             submit_message=submit_message,
             # Other terms, another session: a reused key with other parameters is refused.
             idempotency_key=f"checkout-{order.number}-{cart_fingerprint(cart)}"
-            f"-t{trial_days or 0}-p{int(promotion_codes)}",
+            f"-t{trial_days or 0}-p{int(promotion_codes)}-a{int(automatic_tax)}",
             allow_promotion_codes=promotion_codes,
+            automatic_tax=automatic_tax,
             trial_days=trial_days,
         )
     except gateway.StripeError as error:

@@ -78,13 +78,17 @@ def is_language_free(endpoint: str) -> bool:
     return endpoint in LANGUAGE_FREE_ENDPOINTS or endpoint.startswith(LANGUAGE_FREE_BLUEPRINTS)
 
 
+def site_root() -> str:
+    """Where the store is mounted, before any language prefix ("" at the root of a host)."""
+    return request.environ.get(ROOT_KEY, request.script_root).rstrip("/")
+
+
 def localize_path(path: str, locale: str) -> str:
     """`path`, built by url_for() under this request's language prefix, under `locale`'s."""
     if not has_request_context():
         return path
     current_root = request.script_root
-    root = request.environ.get(ROOT_KEY, current_root).rstrip("/")
-    target_root = root + PREFIXES.get(locale, "")
+    target_root = site_root() + PREFIXES.get(locale, "")
     if target_root == current_root or not path.startswith(current_root + "/"):
         return path
     return target_root + path[len(current_root) :]
@@ -92,5 +96,4 @@ def localize_path(path: str, locale: str) -> str:
 
 def path_in(locale: str) -> str:
     """This page's path and query in `locale` (the language switcher's links)."""
-    root = request.environ.get(ROOT_KEY, request.script_root).rstrip("/")
-    return root + PREFIXES.get(locale, "") + request.full_path.rstrip("?")
+    return site_root() + PREFIXES.get(locale, "") + request.full_path.rstrip("?")

@@ -23,9 +23,7 @@ FINISHED_KEPT = 4096
 def bound_gettext() -> dict:
     """Template globals `_`, `gettext` and `ngettext` for the current locale's catalogue."""
     translations = get_translations()
-    finished = _FINISHED.get(translations)
-    if finished is None:
-        finished = _FINISHED.setdefault(translations, {})
+    finished = _FINISHED.setdefault(translations, {})
 
     # The messages are the store's own catalogue (trusted, as with Jinja's own gettext); the
     # variables are escaped by Markup's % operator.
@@ -44,8 +42,9 @@ def bound_gettext() -> dict:
     @pass_eval_context
     def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
         variables.setdefault("num", num)
-        text = translations.ungettext(singular, plural, num)
-        return (Markup(text) if eval_ctx.autoescape else text) % variables  # nosec B704
+        return _format(
+            translations.ungettext(singular, plural, num), eval_ctx.autoescape, variables
+        )
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 

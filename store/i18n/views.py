@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, redirect, request
 from flask_login import current_user
 
 from store.extensions import db
-from store.i18n import LANGUAGES, PREFIXES, ROOT_KEY, is_language_free, url_locale
+from store.i18n import LANGUAGES, PREFIXES, is_language_free, site_root, url_locale
 from store.urls import safe_next
 
 bp = Blueprint("i18n", __name__)
@@ -39,5 +39,4 @@ def switch():
     for prefix in PREFIXES.values():
         if prefix and (path == prefix or path.startswith(prefix + "/")):
             path = path[len(prefix) :] or "/"
-    root = request.environ.get(ROOT_KEY, request.script_root).rstrip("/")
-    return redirect(root + PREFIXES[locale] + path, code=303)
+    return redirect(site_root() + PREFIXES[locale] + path, code=303)

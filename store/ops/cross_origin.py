@@ -62,9 +62,7 @@ def trusted_origins() -> set[str]:
 
 
 def refusal() -> str | None:
-    """Why this request must be refused as cross-origin, or None when it may go on."""
-    if request.method in SAFE_METHODS:
-        return None
+    """Why this unsafe request must be refused as cross-origin, or None when it may go on."""
     origin = request.headers.get("Origin", "")
     fetch_site = request.headers.get("Sec-Fetch-Site", "")
     if fetch_site:

@@ -1,6 +1,5 @@
 """The order confirmation mailed when an order is paid. Services flush; the caller commits."""
 
-import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,11 +11,8 @@ from store.extensions import db
 from store.mail.models import OutboxMessage
 from store.mail.services import queue_message
 from store.orders.models import Order
-from store.payments import gateway
 from store.payments import stripe_objects as read
-from store.payments.services import invoice_link, stored_invoice_url
-
-logger = logging.getLogger(__name__)
+from store.payments.services import fetch_invoice_fields, stored_invoice_url
 
 
 def recipient(user_id: int | None) -> tuple[str, str] | None:
@@ -35,16 +31,10 @@ def receipt_url(session: dict[str, Any]) -> str | None:
     invoice_id = read.reference(session, "invoice")
     if not invoice_id:
         return None
-    stored = stored_invoice_url(invoice_id)  # fulfilment has usually just fetched it
-    if stored:
-        return stored
-    try:
-        invoice = gateway.retrieve_invoice(invoice_id)
-    except gateway.StripeError as error:
-        # A missing link must not undo the payment: the mail goes without it.
-        logger.warning("invoice %s: hosted page unknown: %s", invoice_id, error)
-        return None
-    return invoice_link(invoice.get("hosted_invoice_url"))
+    # fulfilment has usually just stored it; a missing link must not undo the payment
+    return stored_invoice_url(invoice_id) or fetch_invoice_fields(invoice_id).get(
+        "hosted_invoice_url"
+    )
 
 
 def queue_order_paid(order: Order, session: dict[str, Any]) -> OutboxMessage | None:

@@ -16,7 +16,6 @@ import stripe
 from flask import Flask, current_app
 
 from store.orders.models import OrderMode
-from store.settings.services import stripe_automatic_tax
 
 if TYPE_CHECKING:
     from stripe.params import (
@@ -147,14 +146,16 @@ def create_checkout_session(
     submit_message: str,
     idempotency_key: str,
     allow_promotion_codes: bool = False,
+    automatic_tax: bool = False,
     trial_days: int | None = None,
 ) -> tuple[str, str]:
     """Open a Checkout Session for `order`; returns (session id, URL to send the customer to).
 
     Line items come from the order's lines (themselves from the database, never the request).
     `submit_message` (the withdrawal waiver) is shown above Stripe's pay button. With
-    `allow_promotion_codes` Stripe's page takes a promotion code; `trial_days` starts the
-    subscription with that many free days.
+    `allow_promotion_codes` Stripe's page takes a promotion code; with `automatic_tax` Stripe
+    Tax computes the tax (and asks for the address); `trial_days` starts the subscription with
+    that many free days. The caller reads these settings, and puts them in the idempotency key.
     """
     metadata = {"order_number": order.number, "order_id": str(order.id)}
     params: SessionCreateParams = {
@@ -177,7 +178,7 @@ def create_checkout_session(
         params["customer"] = customer_id
     else:
         params["customer_email"] = order.email
-    if stripe_automatic_tax():
+    if automatic_tax:
         # Stripe Tax needs the customer's address; a known customer's is saved back to it.
         params["automatic_tax"] = {"enabled": True}
         params["billing_address_collection"] = "required"

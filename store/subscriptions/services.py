@@ -200,10 +200,15 @@ def trial_offered() -> bool:
     return g.trial_eligible
 
 
+def longest_trial(products: Iterable[Product]) -> int:
+    """The longest free trial among the subscriptions in `products` (0: none offers one)."""
+    return max((p.trial_days or 0 for p in products if p.offers_trial), default=0)
+
+
 def trial_days_for(user, products: Iterable[Product]) -> int | None:
     """The free days a checkout of `products` starts with: the longest trial among the
     subscriptions, or None (no trial offered, or `user` had one already)."""
-    days = max((p.trial_days or 0 for p in products if p.offers_trial), default=0)
+    days = longest_trial(products)
     if not days or not trial_eligible(user):
         return None
     return days

@@ -107,6 +107,20 @@ def test_with_stripe_tax_on_checkout_computes_the_tax_and_asks_for_the_address(
     assert again["customer_update"] == {"address": "auto", "name": "auto"}
 
 
+def test_turning_stripe_tax_on_between_two_clicks_on_pay_still_opens_the_checkout(
+    db, payments, forms, customer, guide
+):
+    checkout(forms, guide)  # the same order and cart again below: only the setting changed
+    set_setting("stripe_automatic_tax", "1")
+    db.session.commit()
+    response = forms.post("/checkout", CHECKOUT_CONSENT)
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"{payments.base_url}/pay/")
+    assert payments.last("POST", "/v1/checkout/sessions").params["automatic_tax"] == {
+        "enabled": "true"
+    }
+
+
 def test_prices_the_store_creates_at_stripe_are_tax_inclusive(app, payments, guide):
     with app.test_request_context():
         guide.stripe_product_id = gateway.upsert_product(guide)
