@@ -200,6 +200,20 @@ def create_product(db):
 
 
 @pytest.fixture
+def guide(create_product):
+    """A one-time purchase (a folder's or module's own `guide` replaces it where it differs)."""
+    return create_product(name="Guide PDF", price_cents=1900, billing=Billing.ONE_TIME)
+
+
+@pytest.fixture
+def offer(create_product):
+    """The monthly subscription of the reference page (replaced the same way where needed)."""
+    return create_product(
+        name="Accès à GPT 4", slug="acces-gpt-4", price_cents=700, billing=Billing.MONTHLY
+    )
+
+
+@pytest.fixture
 def create_article(db):
     counter = iter(range(1, 10_000))
 

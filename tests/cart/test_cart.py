@@ -23,11 +23,6 @@ def yearly(create_product):
     return create_product(name="Accès annuel", price_cents=7000, billing=Billing.YEARLY)
 
 
-@pytest.fixture
-def guide(create_product):
-    return create_product(name="Guide PDF", price_cents=1900, billing=Billing.ONE_TIME)
-
-
 def test_adding_an_offer_shows_it_in_the_badge_side_cart_and_cart_page(forms, client, monthly):
     response = forms.post("/cart/add", {"product_id": monthly.id, "next": "/shop"})
     assert response.status_code == 303

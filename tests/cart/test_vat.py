@@ -6,16 +6,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from store.catalog.models import Billing
 from store.settings.models import Setting
 from store.settings.services import get_setting, stripe_automatic_tax, vat_rate
 
 ARTICLE_URL = "/articles/differend-openai-elon-musk-blague-proces"
-
-
-@pytest.fixture
-def guide(create_product):
-    return create_product(name="Guide PDF", price_cents=1900, billing=Billing.ONE_TIME)
 
 
 def text(html: str) -> str:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from store.catalog.models import Billing
 from store.orders.models import Order, OrderStatus
 from store.payments.models import Customer, Payment, WebhookEvent
 from store.subscriptions.models import Subscription
@@ -25,18 +24,6 @@ TERMS_FR = "J’ai lu et j’accepte les conditions générales de vente."
 
 def count(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-@pytest.fixture
-def offer(create_product):
-    return create_product(
-        name="Accès à GPT 4", slug="acces-gpt-4", price_cents=700, billing=Billing.MONTHLY
-    )
-
-
-@pytest.fixture
-def guide(create_product):
-    return create_product(name="Guide PDF", price_cents=1900, billing=Billing.ONE_TIME)
 
 
 def checkout(forms, product):

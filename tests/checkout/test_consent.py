@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from store.catalog.models import Billing
 from store.checkout.consent import CONSENT_VERSION
 from store.legal.models import LegalKind
 from store.legal.services import save_page
@@ -18,11 +17,6 @@ WAIVER_EN = (
     "I ask for immediate access to the digital content and acknowledge that I lose my 14-day "
     "right of withdrawal as soon as I get access."
 )
-
-
-@pytest.fixture
-def guide(create_product):
-    return create_product(name="Guide PDF", price_cents=1900, billing=Billing.ONE_TIME)
 
 
 def sessions_created(payments) -> int:

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from store.accounts.models import User
-from store.catalog.models import Billing
 from store.mail.models import OutboxMessage
 from store.orders.models import Order, OrderMode, OrderStatus
 from store.payments import gateway
@@ -18,18 +17,6 @@ from store.payments.models import Payment, PaymentStatus
 from store.payments.services import invoice_link
 from store.settings.services import set_setting
 from tests.conftest import CHECKOUT_CONSENT, logged_in
-
-
-@pytest.fixture
-def offer(create_product):
-    return create_product(
-        name="Accès à GPT 4", slug="acces-gpt-4", price_cents=700, billing=Billing.MONTHLY
-    )
-
-
-@pytest.fixture
-def guide(create_product):
-    return create_product(name="Guide PDF", price_cents=1900, billing=Billing.ONE_TIME)
 
 
 def checkout(forms, product) -> str:

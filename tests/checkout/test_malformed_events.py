@@ -28,11 +28,6 @@ def offer(create_product):
     return create_product(name="Accès à GPT 4", price_cents=700, billing=Billing.MONTHLY)
 
 
-@pytest.fixture
-def guide(create_product):
-    return create_product(name="Guide PDF", price_cents=1900, billing=Billing.ONE_TIME)
-
-
 def stored(db) -> dict[str, list[str]]:
     """Every row of every table."""
     db.session.rollback()

@@ -53,11 +53,6 @@ def offer(create_product):
 
 
 @pytest.fixture
-def guide(create_product):
-    return create_product(name="Guide PDF", price_cents=1900, billing=Billing.ONE_TIME)
-
-
-@pytest.fixture
 def reader(app, make_user):
     """A customer's browser, logged in."""
     return logged_in(app, make_user("lecteur@example.org"))
