@@ -212,14 +212,15 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # "<id>:<session version>": a session or cookie from before the user's last logout,
-        # password change or "log out everywhere" carries an old version and opens nothing.
-        number, _, version = user_id.partition(":")
-        user_number, version_number = valid_id(number), valid_id(version)
-        if user_number is None or version_number is None:
+        # "<id>:<session token>": a session or cookie from before the user's last logout,
+        # password or email change or "log out everywhere" carries an old token and opens
+        # nothing; nor does a deleted account's, whichever account has its id.
+        number, _, token = user_id.partition(":")
+        user_number = valid_id(number)
+        if user_number is None or not token.isascii():
             return None
         user = db.session.get(User, user_number)
-        return user if user is not None and user.session_version == version_number else None
+        return user if user is not None and user.opens_with(token) else None
 
     @app.after_request
     def end_empty_session(response):

@@ -163,9 +163,9 @@ def _fingerprint(*parts: object) -> str:
 
 
 def reset_fingerprint(user: User) -> str:
-    """Changes whenever the password, the email or the session version changes: a reset link
+    """Changes whenever the password, the email or the session token changes: a reset link
     stops working after any of those (its own use included)."""
-    return _fingerprint(user.id, user.email, user.password_hash, user.session_version)
+    return _fingerprint(user.id, user.email, user.password_hash, user.session_token)
 
 
 def password_fingerprint(user: User) -> str:
@@ -289,8 +289,10 @@ def email_change_for_token(token: str) -> tuple[User, str]:
 
 
 def change_email(user: User, new_email: str) -> None:
-    """Give the account its new, confirmed address (following the link confirmed it)."""
+    """Give the account its new, confirmed address (following the link confirmed it); every
+    session of the account ends, as after a password change."""
     user.email = normalise_email(new_email)
     user.email_confirmed_at = utcnow()
+    user.end_sessions()
     db.session.flush()
     logger.info("user %s changed their email", user.id)

@@ -106,7 +106,7 @@ def test_a_forged_remember_me_cookie_is_ignored(app, admin):
         "digest of another user": encode_cookie("999:1", key=app.secret_key).replace(
             "999:1|", f"{admin.get_id()}|"
         ),
-        "an older session version": encode_cookie(f"{admin.id}:0", key=app.secret_key),
+        "the id with a made-up session token": encode_cookie(f"{admin.id}:1", key=app.secret_key),
         "junk": "|||",
     }.items():
         assert_anonymous_with_an_empty_cart(app, name, value, why)

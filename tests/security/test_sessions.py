@@ -2,10 +2,17 @@
 everywhere" end every session and remember-me cookie of the account at once, on every
 device; the CSRF token is renewed at login; a damaged remember-me cookie is no cookie."""
 
+import re
+
+import pytest
 import sqlalchemy as sa
 
+from store.access.models import AccessKey
 from store.accounts.models import User
+from store.catalog.models import Billing
+from store.mail.models import OutboxMessage
 from tests.conftest import PASSWORD, logged_in, visitor
+from tests.security.test_idor import checkout
 
 
 def cookie(browser, name: str) -> str | None:
@@ -150,7 +157,89 @@ def test_damaged_remember_me_cookies_are_ignored(app, make_user):
         assert browser.client.get("/").status_code == 200
 
 
-def test_the_session_version_is_bumped_once_per_logout(app, db, make_user):
+def test_the_session_token_changes_once_per_logout(app, db, make_user):
     user = make_user("camille@example.org")
+    before = user.session_token
     logged_in(app, user).post("/account/logout")
-    assert db.session.scalar(sa.select(User.session_version).where(User.id == user.id)) == 2
+    db.session.expire_all()
+    after = db.session.get(User, user.id).session_token
+    assert after != before and len(after) >= 43  # random, 256 bits
+
+
+def register(app, email: str):
+    """A new visitor creates an account through the form; returns their browser."""
+    browser = visitor(app)
+    response = browser.post(
+        "/account/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return browser
+
+
+def newest_user_id(db) -> int:
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.max(User.id)))
+
+
+@pytest.mark.parametrize("kept", ["remember_token", "session"])
+def test_a_deleted_accounts_cookies_never_open_the_next_account_registered(
+    app, db, payments, create_product, send_events, kept
+):
+    """The probe's sequence: register, keep a cookie in a second browser, delete the account,
+    let someone register (on SQLite, the id the deleted account had was given again)."""
+    first = register(app, "premiere@example.org")
+    elsewhere = remember_login(app, db.session.get(User, newest_user_id(db)))
+    source = elsewhere if kept == "remember_token" else first
+    copied = cookie(source, kept)
+    assert copied and opens_account(with_cookies(app, **{kept: copied}))
+    deleted_id = newest_user_id(db)
+
+    assert first.post("/account/delete", {"current": PASSWORD}).status_code == 303
+    assert not opens_account(with_cookies(app, **{kept: copied}))
+
+    second = register(app, "suivante@example.org")
+    offer = create_product(name="Accès à GPT 4", billing=Billing.MONTHLY, grants_access_key=True)
+    send_events(payments.complete_checkout(checkout(second, offer, payments)))
+    assert "Votre clé d’accès pour" in second.client.get("/account").get_data(as_text=True)
+    newcomer = db.session.scalar(sa.select(User).where(User.email == "suivante@example.org"))
+    key = db.session.scalar(sa.select(AccessKey).where(AccessKey.revoked_at.is_(None)))
+    assert key is not None  # the newcomer's access key, which the kept cookie must not reach
+
+    stale = with_cookies(app, **{kept: copied})
+    account = stale.client.get("/account")
+    assert account.status_code == 302 and "/account/login" in account.headers["Location"]
+    assert "suivante@example.org" not in account.get_data(as_text=True)
+    assert stale.client.get("/account/export").status_code == 302
+    regenerate = stale.post(f"/account/keys/{key.id}/regenerate")
+    assert regenerate.status_code in (302, 303) and "suivante" not in regenerate.get_data(True)
+    db.session.expire_all()
+    assert db.session.get(AccessKey, key.id).revoked_at is None
+    assert opens_account(second)  # the newcomer's own browser is untouched
+    assert newcomer.id > deleted_id  # and ids are never given twice
+
+
+def test_an_account_id_is_never_given_twice(app, db, make_user):
+    """Deleting the newest account leaves its id unused (SQLite with AUTOINCREMENT)."""
+    browser = register(app, "premiere@example.org")
+    first_id = newest_user_id(db)
+    assert browser.post("/account/delete", {"current": PASSWORD}).status_code == 303
+    register(app, "suivante@example.org")
+    assert newest_user_id(db) > first_id
+
+
+def test_a_confirmed_email_change_ends_every_other_session(app, db, make_user):
+    user = make_user("camille@example.org")
+    here, elsewhere = logged_in(app, user), remember_login(app, user)
+    remembered = with_cookies(app, remember_token=cookie(elsewhere, "remember_token"))
+    response = here.post(
+        "/account/email", {"email": "camille.neuve@example.org", "current": PASSWORD}
+    )
+    assert response.status_code == 303
+    db.session.rollback()
+    message = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_address == "camille.neuve@example.org")
+    ).one()
+    link = re.search(r"http://localhost(/account/email/change/[^\s\"<]+)", message.text_body)
+    assert here.post(link.group(1)).status_code == 303
+    assert opens_account(here)  # the browser that confirmed it stays logged in
+    assert not opens_account(elsewhere) and not opens_account(remembered)

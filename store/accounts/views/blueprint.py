@@ -40,7 +40,8 @@ def password_checked(action: str):
         limited = limiter.limit(
             lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
             methods=["POST"],
-            key_func=lambda: f"{action}:{current_user.get_id()}",
+            # the account's id: its session token changes with the password
+            key_func=lambda: f"{action}:{current_user.id}",
         )(view)
         return login_required(limited)
 

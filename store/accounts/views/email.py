@@ -20,7 +20,7 @@ from store.accounts.forms import (
     EmailChangeForm,
 )
 from store.accounts.models import normalise_email
-from store.accounts.views.blueprint import bp, link_invalid, password_checked
+from store.accounts.views.blueprint import bp, link_invalid, password_checked, start_session
 from store.extensions import db, limiter
 from store.payments.services import sync_customer_email
 
@@ -50,7 +50,7 @@ def confirm_email(token: str):
 @login_required
 @limiter.limit(
     lambda: current_app.config["EMAIL_CONFIRM_RESEND_LIMIT"],
-    key_func=lambda: f"email-confirm-resend:{current_user.get_id()}",
+    key_func=lambda: f"email-confirm-resend:{current_user.id}",
 )
 def resend_email_confirmation():
     """Mail the confirmation link again."""
@@ -117,6 +117,9 @@ def confirm_email_change(token: str):
         )
     form = ConfirmForm()
     if form.validate_on_submit():
+        # Who follows the link in a browser logged in to the account stays logged in there;
+        # every other session and remember-me cookie of the account ends.
+        stays_logged_in = current_user.is_authenticated and current_user.id == user.id
         services.change_email(user, new_email)
         try:
             db.session.commit()
@@ -126,10 +129,12 @@ def confirm_email_change(token: str):
                 url_for("accounts.email"),
                 _("Another account uses this address now: it cannot be yours too."),
             )
+        if stays_logged_in:
+            start_session(user)
         flash(_("Your email address is now %(email)s.", email=new_email), "success")
         # After the commit: the address is the account's whatever Stripe answers.
         sync_customer_email(user)
-        if current_user.is_authenticated and current_user.id == user.id:
+        if stays_logged_in:
             return redirect(url_for("accounts.index"), code=303)
         return redirect(url_for("accounts.login"), code=303)
     status = 400 if request.method == "POST" else 200

@@ -1,0 +1,83 @@
+"""The session-token migration, on SQLite and PostgreSQL: every stored account gets a random
+token of its own (every session from before ends), a cookie of the old "<id>:<version>" form
+opens nothing, and an id freed by deleting the newest account is never given again."""
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from store import create_app
+from store.accounts.models import User
+from store.extensions import db as _db
+from store.search.schema import include_object
+from tests.conftest import postgresql_url
+
+BEFORE = "b7d3e5f1a2c4"
+
+INSERT_USER = sa.text(
+    "INSERT INTO user_account (email, password_hash, is_admin, locale, created_at)"
+    " VALUES (:email, 'x', false, 'fr', '2024-04-02 08:00:00.000000')"
+)
+
+
+def empty_schema(engine) -> None:
+    """PostgreSQL: the worker's database without any table (the `app` fixture builds its own
+    again); SQLite: a new file needs nothing."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def migrated_app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": postgresql_url() or f"sqlite:///{tmp_path / 'migrated.db'}",
+        }
+    )
+    with app.app_context():
+        empty_schema(_db.engine)
+        yield app
+        _db.session.remove()
+        empty_schema(_db.engine)
+        _db.engine.dispose()
+
+
+def test_every_account_gets_its_own_token_and_ids_are_never_given_again(migrated_app):
+    upgrade(revision=BEFORE)
+    with _db.engine.begin() as connection:
+        for email in ("a@example.org", "b@example.org", "c@example.org"):
+            connection.execute(INSERT_USER, {"email": email})
+    upgrade()
+
+    users = _db.session.scalars(sa.select(User).order_by(User.id)).all()
+    tokens = {user.session_token for user in users}
+    assert len(tokens) == 3 and all(len(token) >= 43 for token in tokens)
+    newest = users[-1]
+    assert newest.get_id() != f"{newest.id}:1"  # a cookie from before opens nothing
+
+    _db.session.delete(newest)
+    _db.session.commit()
+    _db.session.add(User(email="d@example.org", password_hash="x"))
+    _db.session.commit()
+    assert _db.session.scalar(sa.select(sa.func.max(User.id))) > newest.id
+    _db.session.remove()
+
+    with _db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        assert compare_metadata(context, _db.metadata) == []
+        if connection.dialect.name == "sqlite":
+            created = connection.scalar(
+                sa.text("SELECT sql FROM sqlite_master WHERE name = 'user_account'")
+            )
+            assert "AUTOINCREMENT" in created
+
+    downgrade(revision=BEFORE)
+    with _db.engine.connect() as connection:
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("user_account")}
+    assert "session_version" in columns and "session_token" not in columns
