@@ -2,6 +2,7 @@
 
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,8 +15,9 @@ from store.extensions import Model
 
 
 def normalise_email(email: str) -> str:
-    """Emails are unique case-insensitively: store and look them up lower-cased."""
-    return email.strip().lower()
+    """Emails are unique case-insensitively and whatever the Unicode form a keyboard typed
+    (`í` as one character or as `i` and an accent): store and look them up in NFC, lower-cased."""
+    return unicodedata.normalize("NFC", email.strip()).lower()
 
 
 def new_session_token() -> str:

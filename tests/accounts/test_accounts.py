@@ -38,6 +38,25 @@ def test_emails_are_unique_whatever_their_case(db, forms, client):
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
 
 
+COMPOSED, DECOMPOSED = "al\u00edce@example.org", "ali\u0301ce@example.org"
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [(COMPOSED, DECOMPOSED), (DECOMPOSED, COMPOSED), (COMPOSED, "ALI\u0301CE@example.org")],
+)
+def test_an_address_typed_in_either_unicode_form_is_one_account(db, forms, client, first, second):
+    """`í` typed as one character or as `i` and a combining accent (a Mac, a phone keyboard):
+    the same address, so one account, and either form logs in."""
+    assert register(forms, email=first).status_code == 303
+    forms.post("/account/logout")
+    again = register(forms, email=second)
+    assert again.status_code == 400
+    assert "Un compte utilise déjà cette adresse" in again.get_data(as_text=True)
+    assert db.session.scalars(sa.select(User.email)).all() == [COMPOSED]
+    assert login(forms, email=second).status_code == 303
+
+
 @pytest.mark.parametrize(
     "data, message",
     [

@@ -1,6 +1,7 @@
-"""The session-token migration, on SQLite and PostgreSQL: every stored account gets a random
-token of its own (every session from before ends), a cookie of the old "<id>:<version>" form
-opens nothing, and an id freed by deleting the newest account is never given again."""
+"""The accounts' migrations, on SQLite and PostgreSQL. Session tokens: every stored account
+gets a random token of its own (every session from before ends), a cookie of the old
+"<id>:<version>" form opens nothing, and an id freed by deleting the newest account is never
+given again. Emails: stored in NFC, so that either form typed finds the account."""
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from store.search.schema import include_object
 from tests.conftest import postgresql_url
 
 BEFORE = "b7d3e5f1a2c4"
+BEFORE_NFC = "c8e4f2a6b1d0"
 
 INSERT_USER = sa.text(
     "INSERT INTO user_account (email, password_hash, is_admin, locale, created_at)"
@@ -81,3 +83,19 @@ def test_every_account_gets_its_own_token_and_ids_are_never_given_again(migrated
     with _db.engine.connect() as connection:
         columns = {column["name"] for column in sa.inspect(connection).get_columns("user_account")}
     assert "session_version" in columns and "session_token" not in columns
+
+
+def test_stored_emails_become_nfc_unless_another_account_has_that_form(migrated_app):
+    upgrade(revision=BEFORE_NFC)
+    insert = sa.text(
+        "INSERT INTO user_account (email, password_hash, is_admin, locale, created_at,"
+        " session_token) VALUES (:email, 'x', false, 'fr', '2024-04-02 08:00:00.000000', :email)"
+    )
+    stored = ["ali\u0301ce@example.org", "jose\u0301@example.org", "jos\u00e9@example.org"]
+    with _db.engine.begin() as connection:
+        for email in stored:
+            connection.execute(insert, {"email": email})
+    upgrade()
+    emails = _db.session.scalars(sa.select(User.email).order_by(User.id)).all()
+    # the second José is left as typed: the third account already has the NFC form
+    assert emails == ["al\u00edce@example.org", "jose\u0301@example.org", "jos\u00e9@example.org"]
