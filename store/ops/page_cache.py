@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import Headers, ResponseCacheControl
-from werkzeug.http import parse_cache_control_header, parse_cookie, parse_etags, unquote_etag
+from werkzeug.http import parse_cache_control_header, parse_etags, unquote_etag
+
+# The parser Flask's `request.cookies` uses (Werkzeug 3.1): it reads the header as the WSGI
+# server hands it over, so a cookie that is not UTF-8 is read, not raised on, and the cache
+# sees the same cookies the app will. (werkzeug.http.parse_cookie decodes the header as UTF-8
+# first and raises UnicodeDecodeError on any other byte: every URL answered a blank 500.)
+from werkzeug.sansio.http import parse_cookie
 
 if TYPE_CHECKING:
     from flask import Flask

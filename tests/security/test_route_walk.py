@@ -41,6 +41,8 @@ def wsgi_text(text: str) -> str:
 
 
 NON_UTF8 = b"\xff\xfe\xc3\x28\xa0\xa1"
+#: those bytes in a header, as a WSGI server hands them over (each byte a latin-1 character)
+NON_UTF8_HEADER = NON_UTF8.decode("latin-1")
 HUGE = "x" * 20_000
 ODD_TEXT = "é\u202e\ufeff\U0001f600²１２\u0085"
 
@@ -162,6 +164,10 @@ COOKIES: dict[str, Callable[[Context], Request]] = {
     "remember_token non-ASCII (UTF-8)": lambda c: c.with_cookies(remember_token=wsgi_text("1|é")),
     "remember_token non-ASCII (latin-1)": lambda c: c.with_cookies(remember_token="1|\xe9"),
     "remember_token huge": lambda c: c.with_cookies(remember_token="1|" + "f" * 8000),
+    "a cookie not UTF-8": lambda c: c.with_cookies(tracker=NON_UTF8_HEADER),
+    "session cookie not UTF-8": lambda c: c.with_cookies(**{c.session_cookie: NON_UTF8_HEADER}),
+    "remember_token not UTF-8": lambda c: c.with_cookies(remember_token="1|" + NON_UTF8_HEADER),
+    "cookie name not UTF-8": lambda c: c.with_raw_cookie_header(f"{NON_UTF8_HEADER}=1; a=b"),
     "cookie header garbage": lambda c: c.with_raw_cookie_header(
         '=;;;==; %ff=%ff; "a=b; \x7f=\x7f; ' + wsgi_text("é=ü")
     ),
@@ -476,6 +482,16 @@ def test_no_input_makes_any_route_answer_500(app, site, walk):
     print(f"answers: {dict(sorted(walk.statuses.items()))}")
     print("\n".join(walk.failures))
     assert walk.sent >= MIN_REQUESTS
+    assert not walk.failures, f"{len(walk.failures)} wrong answers:\n" + "\n".join(walk.failures)
+
+
+def test_no_cookie_makes_any_route_answer_500_with_the_page_cache_on(app, site, walk):
+    """The page cache reads the cookies before Flask does (store/ops/page_cache.py): walked with
+    it on, so that what it parses is walked too."""
+    app.config["PAGE_CACHE_SECONDS"] = 10
+    routes = walk_routes(app, site, walk, lambda method: COOKIES, roles=("anonymous",))
+    print(f"cookie walk: {walk.sent} requests, {routes} routes, {walk.crashes} answers >= 500")
+    assert walk.sent >= MIN_ROUTES * len(COOKIES)
     assert not walk.failures, f"{len(walk.failures)} wrong answers:\n" + "\n".join(walk.failures)
 
 
