@@ -39,4 +39,7 @@ def switch():
     for prefix in PREFIXES.values():
         if prefix and (path == prefix or path.startswith(prefix + "/")):
             path = path[len(prefix) :] or "/"
+    # Checked again once the prefix is gone: `/en//evil.example` is a path of the site, but
+    # without its `/en` it is `//evil.example`, another site.
+    path = safe_next(path, "/")
     return redirect(site_root() + PREFIXES[locale] + path, code=303)

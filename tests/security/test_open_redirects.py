@@ -44,6 +44,11 @@ HOSTILE_TARGETS = [
     "/\\evil.example#offer",
     "#//evil.example",
 ]
+# The same behind a language prefix, which the language switch takes off (`/en//evil.example`
+# is a path of the site; without its `/en` it is another site).
+HOSTILE_TARGETS += [
+    f"/en{target}" for target in HOSTILE_TARGETS if target.startswith(("/", "\\"))
+] + ["/en//evil.example", "/en/\\evil.example", "/en///evil.example"]
 
 
 def resolved_by_browser(location: str) -> tuple[str, str | None]:
@@ -138,9 +143,10 @@ def test_the_language_switch_never_redirects_off_site(app):
     if not any(rule.rule == "/language" for rule in app.url_map.iter_rules()):
         pytest.skip("no language switch")
     browser = visitor(app)
-    for target in HOSTILE_TARGETS:
-        response = browser.post("/language", {"lang": "en", "next": target})
-        assert_stays_on_site(response, target)
+    for lang in ("en", "fr"):
+        for target in HOSTILE_TARGETS:
+            response = browser.post("/language", {"lang": lang, "next": target})
+            assert_stays_on_site(response, (lang, target))
     assert browser.post("/language", {"lang": "fr", "next": "/shop"}).headers["Location"] == "/shop"
     assert browser.post("/language", {"lang": "en", "next": "/shop"}).headers["Location"] == (
         "/en/shop"
