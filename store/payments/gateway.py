@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 import stripe
@@ -322,8 +323,54 @@ class BadSignature(ValueError):
     """The webhook's signature is missing, wrong, or no secret is configured."""
 
 
+class MalformedEvent(ValueError):
+    """A signed event holds what no database can store (a lone surrogate, a NUL)."""
+
+
+#: how far a signature's time may be from now, either way (Stripe's own default tolerance)
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+def _signed_at(signature: str) -> list[int]:
+    """The `t=` values of a Stripe-Signature header (a value too long to be a time is skipped:
+    the library refuses the header anyway)."""
+    times = []
+    for item in signature.split(","):
+        name, _, value = item.strip().partition("=")
+        if name == "t" and value.isdigit() and len(value) <= 12:
+            times.append(int(value))
+    return times
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: Python reads them, JSON has none
+
+
+def _unstorable(event: Any) -> str | None:
+    """What in the event cannot be stored, if anything: a lone surrogate (`\\ud800` is valid
+    JSON, but not UTF-8: PostgreSQL refuses it) or a NUL (neither database keeps one). Walked
+    without recursion: the parser already bounded the depth."""
+    pending = [event]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "a NUL character"
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a lone surrogate"
+    return None
+
+
 def verify_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
-    """Check the Stripe-Signature on the raw body, then parse it; raises BadSignature."""
+    """Check the Stripe-Signature on the raw body, then parse it; raises BadSignature, or
+    MalformedEvent for a genuine event the store cannot keep."""
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret or not signature:
         raise BadSignature("no webhook secret configured" if not secret else "no signature")
@@ -335,16 +382,26 @@ def verify_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BadSignature("body is not UTF-8") from error
+    # The library refuses signatures older than the tolerance, not ones from the future (a
+    # signature made ahead of time would be replayable until then).
+    if any(t > time.time() + SIGNATURE_TOLERANCE_SECONDS for t in _signed_at(signature)):
+        raise BadSignature("signature dated in the future")
     try:
-        stripe.WebhookSignature.verify_header(text, signature, secret, tolerance=300)
+        stripe.WebhookSignature.verify_header(
+            text, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
     except stripe.SignatureVerificationError as error:
         raise BadSignature(str(error)) from error
-    if "\\u0000" in text:
-        raise BadSignature("event holds a NUL character")  # no database can store it
     try:
-        event = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
+        # ValueError covers malformed JSON and integers longer than Python converts (4,300
+        # digits); RecursionError, nesting deeper than the parser goes.
+        event = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
         raise BadSignature("body is not JSON") from error
     if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
         raise BadSignature("not an event")
+    problem = _unstorable(event)
+    if problem is not None:
+        # repr: the id itself may hold the surrogate, which no log line could write
+        raise MalformedEvent(f"event {event.get('id')!r:.80} holds {problem}")
     return event

@@ -26,6 +26,9 @@ def webhook():
     except gateway.BadSignature as error:
         logger.warning("webhook refused: %s", error)
         return jsonify(error="invalid signature"), 400
+    except gateway.MalformedEvent as error:
+        logger.warning("webhook refused, malformed: %s", error)
+        return jsonify(error="malformed event"), 400
     event_id = event.get("id")
     if not isinstance(event_id, str) or not 0 < len(event_id) <= stripe_objects.MAX_ID_LENGTH:
         logger.warning("webhook refused: the event has no usable id")

@@ -90,6 +90,10 @@ ANY_OBJECT = {
     "id a list": lambda obj: malformed(obj, {"id": [obj["id"]]}),
     "id an object": lambda obj: malformed(obj, {"id": {"id": obj["id"]}}),
     "id too long": lambda obj: malformed(obj, {"id": "x" * 300}),
+    # valid JSON ("\ud800"), but no database stores it (PostgreSQL refuses it)
+    "id with a lone surrogate": lambda obj: malformed(obj, {"id": obj["id"] + "\ud800"}),
+    "a key with a lone surrogate": lambda obj: {**obj, "\udfff": 1},
+    "id with a NUL": lambda obj: malformed(obj, {"id": obj["id"] + "\x00"}),
     "object a list": lambda obj: [obj],
     "object a string": lambda obj: obj["id"],
     "object null": lambda obj: None,
@@ -357,6 +361,60 @@ def test_the_double_serves_charges_as_stripe_does(payments, forms, customer, gui
 
 
 # --- bodies and signatures the Stripe library cannot read ---------------------------------
+
+HUGE = "9" * 5_000  # past the 4,300 digits Python turns into an int
+#: where a raw value replaces the quoted placeholder "@" in a genuine event, as Stripe could sign it
+RAW_VALUES = {
+    "event id a huge integer": ("id", HUGE),
+    "object id a huge integer": ("data.object.id", HUGE),
+    "amount a huge integer": ("data.object.amount_total", HUGE),
+    "amount a huge negative integer": ("data.object.amount_total", "-" + HUGE),
+    "created a huge integer": ("created", HUGE),
+    "amount NaN": ("data.object.amount_total", "NaN"),
+    "amount Infinity": ("data.object.amount_total", "-Infinity"),
+    "amount 1e999": ("data.object.amount_total", "1e999"),
+    "event id with a lone surrogate": ("id", '"evt_test_\\ud800"'),
+    "event type with a lone surrogate": ("type", '"checkout.session.\\udc00"'),
+    "a metadata value with a lone surrogate": ("data.object.metadata.note", '"\\ud83d"'),
+    "a metadata value with a NUL": ("data.object.metadata.note", '"a\\u0000b"'),
+}
+
+
+@pytest.mark.parametrize("where, raw", RAW_VALUES.values(), ids=RAW_VALUES.keys())
+def test_a_signed_event_holding_what_json_or_a_database_cannot_keep_is_refused(
+    db, client, payments, forms, customer, guide, send_events, where, raw
+):
+    """Genuine signatures on bodies Python's json reads badly (huge integers, NaN) or that hold
+    text no database stores (lone surrogates, NUL): 400, nothing stored, never a 500."""
+    [event] = payments.complete_checkout(session_id_of(checkout(forms, guide)))[:1]
+    event = malformed(event, {where: "@"})
+    before = stored(db)
+    payload = payments.event_payload(event).replace(b'"@"', raw.encode())
+    headers = {"Stripe-Signature": payments.sign(payload, payments.webhook_secret)}
+    response = client.post("/stripe/webhook", data=payload, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"] in ("invalid signature", "malformed event")
+    assert stored(db) == before
+    [retry] = send_events(payments.complete_checkout(session_id_of(checkout(forms, guide)))[:1])
+    assert retry.status_code == 200  # the store still takes genuine events
+
+
+@pytest.mark.parametrize("ahead", [301, 3600, 10**9])
+def test_a_signature_dated_in_the_future_is_refused(db, client, payments, ahead):
+    """Stripe's library refuses signatures older than five minutes; one made ahead of time
+    would stay replayable until its date, so it is refused too (the same five minutes)."""
+    payload = payments.event_payload(
+        {"id": "evt_test_future", "type": "customer.created", "data": {"object": {}}}
+    )
+    when = int(time.time()) + ahead
+    headers = {"Stripe-Signature": payments.sign(payload, payments.webhook_secret, when)}
+    response = client.post("/stripe/webhook", data=payload, headers=headers)
+    assert (response.status_code, response.get_json()) == (400, {"error": "invalid signature"})
+    assert count(db, WebhookEvent) == 0
+    now = {
+        "Stripe-Signature": payments.sign(payload, payments.webhook_secret, int(time.time()) + 5)
+    }
+    assert client.post("/stripe/webhook", data=payload, headers=now).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -328,6 +328,12 @@ SIGNED: dict[str, Callable[[Context], Request]] = {
         c, _event("customer.subscription.updated", {"id": {"id": 5}})
     ),
     "signed event with an odd type": lambda c: _signed(c, _event(["charge.refunded"], {})),
+    "signed event with a huge integer": lambda c: _signed(
+        c, _event("charge.refunded", {"id": "@"}).replace(b'"@"', b"9" * 5000)
+    ),
+    "signed event with a lone surrogate": lambda c: _signed(
+        c, _event("customer.subscription.updated", {"id": "sub_\ud800"})
+    ),
 }
 
 
