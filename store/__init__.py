@@ -151,6 +151,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_page_cache(app)
+    register_proxies(app)  # outermost: the page cache keys on the trusted scheme and host
     register_mail_worker(app)
     return app
 
@@ -171,7 +172,7 @@ def register_cross_origin_protection(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Security headers, request limits, proxies, caching rule, compression (store/security.py)."""
+    """Security headers, request limits, caching rule, compression (store/security.py)."""
     from store.security import register_security as register
 
     register(app)
@@ -276,6 +277,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(legal_bp)
 
 
+def register_proxies(app: Flask) -> None:
+    """The trusted proxies' X-Forwarded-* headers (store/security.py)."""
+    from store.security import register_proxies as register
+
+    register(app)
+
+
 def register_favicon(app: Flask) -> None:
     """`/favicon.ico`, which browsers and crawlers ask for on their own."""
 
@@ -304,8 +312,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_page_cache(app: Flask) -> None:
-    """Public answers kept a few seconds for visitors without a session (in front of Flask:
-    registered last, so that it wraps every other WSGI layer)."""
+    """Public answers kept a few seconds for visitors without a session (in front of Flask and
+    every WSGI layer of the app; only the trusted proxies' layer comes before it)."""
     from store.ops.page_cache import register_page_cache as register
 
     register(app)

@@ -1,6 +1,6 @@
 """What every request and response goes through for safety: security headers (Flask-Talisman,
-with the content security policy), request size and content checks, the trusted proxies, who may
-cache each answer (store/ops/http_cache.py), and compression (Flask-Compress)."""
+with the content security policy), request size and content checks, who may cache each answer
+(store/ops/http_cache.py), compression (Flask-Compress), and the trusted proxies."""
 
 from flask import Flask, abort, request
 from flask_login import current_user
@@ -82,15 +82,6 @@ def register_security(app: Flask) -> None:
         ):
             abort(400, description="a JSON body where a form was expected")
 
-    if app.config.get("PROXY_COUNT"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        count = app.config["PROXY_COUNT"]
-        # Client address (rate limits, logs) and https come from the trusted proxies' headers.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents this wrapping
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
-        )
-
     @app.after_request
     def buffer_static_files(response):
         # Static files are small: read them into memory so Flask-Compress can compress them
@@ -103,3 +94,18 @@ def register_security(app: Flask) -> None:
                 stream.close()
             response.set_data(data)
         return response
+
+
+def register_proxies(app: Flask) -> None:
+    """With PROXY_COUNT, the client's address (rate limits, logs), scheme and host come from
+    the trusted proxies' X-Forwarded-* headers. The outermost WSGI layer: everything inside,
+    the page cache included, sees the request as the app trusts it (an https visitor's page
+    is never one rendered for http, without Strict-Transport-Security)."""
+    if not app.config.get("PROXY_COUNT"):
+        return
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    count = app.config["PROXY_COUNT"]
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents this wrapping
+        app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+    )

@@ -106,7 +106,10 @@ class PageCacheMiddleware:
         if cookie and self.private_cookies.intersection(parse_cookie(cookie)):
             return None
         return (
-            # The host: a store answering several names must not mix their pages.
+            # The scheme and host as the app trusts them (the proxies' layer is outside this
+            # one): an https page carries Strict-Transport-Security, an http one does not; a
+            # store answering several names must not mix their pages.
+            environ.get("wsgi.url_scheme", ""),
             environ.get("HTTP_HOST", ""),
             environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),

@@ -74,3 +74,52 @@ def test_what_a_customer_sees_never_reaches_an_anonymous_visitor(app, pages, gui
         assert "/admin" not in page and "/account/logout" not in page, url
         assert 'data-testid="cart-count">0<' in page, url
         assert "ajouté à votre panier" not in page, url
+
+
+#: what differs between two answers of one URL for reasons other than the request
+UNSTABLE_HEADERS = {"date", "x-request-id", "x-page-cache", "content-length"}
+
+
+def answer(app, url: str, request: dict) -> tuple:
+    """What a new visitor gets: status, headers (those that do not differ between two answers
+    anyway) and body."""
+    response = app.test_client().get(url, **request)
+    headers = sorted(
+        (name, value) for name, value in response.headers if name.lower() not in UNSTABLE_HEADERS
+    )
+    return response.status_code, headers, response.get_data()
+
+
+#: each thing the app trusts in a request that changes its answer, with two values of it
+TRUSTED_DIFFERENCES = {
+    "scheme": ({}, {"base_url": "https://localhost"}),
+    "scheme from the trusted proxy": (
+        {"headers": {"X-Forwarded-Proto": "http"}},
+        {"headers": {"X-Forwarded-Proto": "https"}},
+    ),
+    "host from the trusted proxy": (
+        {"headers": {"X-Forwarded-Host": "localhost"}},
+        {"headers": {"X-Forwarded-Host": "gpt-actu.example"}},
+    ),
+    "mount point": ({}, {"environ_overrides": {"SCRIPT_NAME": "/news"}}),
+    "language": ({}, {"environ_overrides": {"SCRIPT_NAME": "/en"}}),
+}
+
+
+@pytest.mark.parametrize("app_config", [{"PROXY_COUNT": 1, "PAGE_CACHE_SECONDS": 60}])
+@pytest.mark.parametrize("difference", TRUSTED_DIFFERENCES, ids=str)
+def test_a_cached_page_is_only_ever_the_one_the_app_would_answer(app, pages, difference):
+    """After a page was kept for one request, a request that differs in something the app
+    trusts (scheme, host, mount point) gets exactly what the app would answer it, e.g. an
+    https visitor after an http one still gets Strict-Transport-Security."""
+    first, second = TRUSTED_DIFFERENCES[difference]
+    cache = app.extensions["page_cache"]
+    for url in pages:
+        cache.clear()
+        app.config["PAGE_CACHE_SECONDS"] = 0
+        expected = answer(app, url, second)
+        app.config["PAGE_CACHE_SECONDS"] = 60
+        answer(app, url, first)  # kept
+        assert answer(app, url, second) == expected, (difference, url)
+    if difference.startswith("scheme"):
+        assert any(name == "Strict-Transport-Security" for name, _ in expected[1])
