@@ -2,8 +2,11 @@
 with the content security policy), request size and content checks, who may cache each answer
 (store/ops/http_cache.py), compression (Flask-Compress), and the trusted proxies."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Flask, abort, request
 from flask_login import current_user
+from werkzeug.routing import RequestRedirect
 
 #: no inline script or style anywhere: the policy allows only the site's own files; forms lead
 #: only to the site and to Stripe's hosted Checkout and customer portal (form-action also
@@ -81,6 +84,17 @@ def register_security(app: Flask) -> None:
             and request.endpoint != "payments.webhook"
         ):
             abort(400, description="a JSON body where a form was expected")
+
+    @app.after_request
+    def redirect_within_the_site(response):
+        # Werkzeug's own redirects (a doubled slash merged, a missing trailing slash) are built
+        # from the Host header the client sent; the path alone says the same, and cannot lead
+        # to the host a client chose, whatever TRUSTED_HOSTS says.
+        if isinstance(request.routing_exception, RequestRedirect) and response.location:
+            target = urlsplit(response.location)
+            path = "/" + target.path.lstrip("/")  # never "//host": that would leave the site
+            response.location = urlunsplit(("", "", path, target.query, ""))
+        return response
 
     @app.after_request
     def buffer_static_files(response):

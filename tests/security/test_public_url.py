@@ -46,6 +46,33 @@ def test_pages_feed_and_sitemap_link_to_the_public_url_whatever_the_host(
     assert f'<meta property="og:url" content="{PUBLIC}/articles/un-article">' in page
 
 
+def test_no_redirect_leads_to_the_host_a_client_sent(app, client, seeded):
+    """With TRUSTED_HOSTS unset, Werkzeug's own redirects (doubled slashes merged) were built
+    from the Host header: `GET /shop//x` with `Host: evil.example` answered
+    `Location: http://evil.example/shop/x`. Every GET route, with its slashes doubled."""
+    assert not app.config["TRUSTED_HOSTS"]
+    paths = sorted(
+        {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+        - {"/static/<path:filename>"}
+    )
+    paths = [re.sub(r"<[^>]+>", "x", path) for path in paths]
+    redirects = 0
+    for path in paths:
+        for variant in (
+            path.replace("/", "//"),
+            "/" + path,
+            path + "//",
+            "/en" + path.replace("/", "//"),
+        ):
+            response = client.get(variant, headers=EVIL)
+            redirects += 300 <= response.status_code < 400
+            for name, value in response.headers:
+                assert "evil.example" not in value, (variant, name, value)
+            location = response.headers.get("Location", "")
+            assert not location.startswith("//"), (variant, location)
+    assert redirects >= len(paths)  # the walk met the redirects it is about
+
+
 def test_stripe_is_sent_the_public_return_pages(
     db, client, payments, forms, customer, create_product
 ):
