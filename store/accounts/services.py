@@ -8,6 +8,7 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.accounts import tokens
@@ -35,13 +36,19 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def register_user(email: str, password: str, *, is_admin: bool = False, locale: str = "fr") -> User:
-    """Create an account; raises EmailTaken when the email is in use."""
+    """Create an account; raises EmailTaken when the email is in use, also when a concurrent
+    registration of it (a double click) was stored first (the session is then rolled back)."""
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(email=normalise_email(email), is_admin=is_admin, locale=locale)
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # Nothing else is written before an account exists: undoing everything loses nothing.
+        db.session.rollback()
+        raise EmailTaken(email) from error
     logger.info("account %s created", user.id)
     return user
 

@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from store.cart.services import clear_cart, current_cart
 from store.checkout import services
@@ -103,6 +104,11 @@ def success():
     try:
         services.confirm_return(order)
         db.session.commit()
+    except IntegrityError:
+        # Stripe's webhook fulfilled the same session at this very moment and was stored
+        # first: the order, its payment and subscription are what it stored.
+        db.session.rollback()
+        logger.info("order %s: fulfilled meanwhile by the webhook", order.number)
     except gateway.StripeError as error:
         db.session.rollback()
         logger.error("order %s: could not confirm the payment: %s", order.number, error)

@@ -6,7 +6,7 @@ from flask import Flask, current_app, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from store.extensions import db
@@ -20,6 +20,7 @@ def _titles() -> dict[int, str]:
         403: _("You do not have access to this page"),
         404: _("Page not found"),
         405: _("This action is not allowed here"),
+        409: _("This action arrived twice at once"),
         413: _("What you sent is too large"),
         429: _("Too many requests"),
         500: _("Something went wrong on our side"),
@@ -33,6 +34,10 @@ def _explanations() -> dict[int, str]:
         403: _("Log in with an account that may see it, or go back to the front page."),
         404: _("The page you are looking for does not exist or is no longer published."),
         405: _("Use the buttons on the site rather than typing this address."),
+        409: _(
+            "The same action arrived twice at once (a double click, another tab), and the "
+            "other one was saved first. Reload the page to see where things stand."
+        ),
         413: _("Send something smaller and try again."),
         429: _("Wait a minute before you try again."),
         500: _("The error has been logged. Your cart is safe; please try again in a moment."),
@@ -106,3 +111,12 @@ def register(app: Flask) -> None:
         logger.error("database unavailable: %s", error.orig.__class__.__name__)
         response = render_error(503)
         return response[0], 503, {"Retry-After": "30"}
+
+    @app.errorhandler(IntegrityError)
+    def conflict(error: IntegrityError):
+        # A concurrent request (a double click, another tab, Stripe's webhook beside the
+        # customer's return) stored the same unique row first. The views where it can happen
+        # answer it themselves where they can say more; nothing reaches a 500 either way.
+        db.session.rollback()
+        logger.warning("conflict with a concurrent request: %s", error.orig.__class__.__name__)
+        return render_error(409)

@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from store.access import purchases
 from store.accounts import services
@@ -91,7 +92,11 @@ def regenerate_key(key_id: int):
 
     The page is the response itself, not a redirect: a key shown once must not travel in a
     cookie or a URL."""
-    shown = purchases.regenerate_key(current_user, key_id)
+    try:
+        shown = purchases.regenerate_key(current_user, key_id)
+    except IntegrityError:  # a double click: the other click replaced the key first
+        db.session.rollback()
+        shown = None
     if shown is None:
         if not purchases.owns_key(current_user, key_id):
             abort(404)

@@ -120,8 +120,8 @@ def confirm_email_change(token: str):
         # Who follows the link in a browser logged in to the account stays logged in there;
         # every other session and remember-me cookie of the account ends.
         stays_logged_in = current_user.is_authenticated and current_user.id == user.id
-        services.change_email(user, new_email)
         try:
+            services.change_email(user, new_email)
             db.session.commit()
         except IntegrityError:  # another account took the address this very moment
             db.session.rollback()
