@@ -2,8 +2,9 @@
 
 Deleting an account erases the person, not the accounting: orders and payments stay (French
 law keeps accounting records ten years, Code de commerce art. L123-22) but no longer say whom
-they were for. Comments written with the account's address are deleted with it: they are the
-person's words and name, and no reply hangs on them. Services flush; the caller commits.
+they were for. Comments the account wrote while logged in are deleted with it: they are the
+person's words and name, and no reply hangs on them. (An anonymous comment that typed the
+account's address is not theirs: anybody can type an address.) Services flush; the caller commits.
 """
 
 import logging
@@ -59,7 +60,7 @@ def _payments(user: User, order_ids: list[int]) -> list[Payment]:
 def _comments(user: User) -> list[Comment]:
     return list(
         db.session.scalars(
-            sa.select(Comment).where(Comment.author_email == user.email).order_by(Comment.id)
+            sa.select(Comment).where(Comment.user_id == user.id).order_by(Comment.id)
         )
     )
 
@@ -216,9 +217,7 @@ def delete_account(user: User) -> None:
     # Keys first: a key whose row is gone opens nothing, and none may outlive its owner.
     db.session.execute(sa.delete(AccessKey).where(AccessKey.user_id == user_id))
     db.session.execute(sa.delete(Customer).where(Customer.user_id == user_id))
-    comment_ids = list(
-        db.session.scalars(sa.select(Comment.id).where(Comment.author_email == email))
-    )
+    comment_ids = list(db.session.scalars(sa.select(Comment.id).where(Comment.user_id == user_id)))
     db.session.execute(sa.delete(Comment).where(Comment.id.in_(comment_ids)))
     db.session.execute(
         sa.delete(OutboxMessage).where(

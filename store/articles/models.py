@@ -115,8 +115,14 @@ class Comment(Model):
         sa.ForeignKey("article.id", ondelete="CASCADE"), index=True
     )
     author_name: Mapped[str] = mapped_column(sa.String(80))
-    #: never displayed; kept for moderation and replies
+    #: never displayed; kept for moderation and replies. Typed by an anonymous reader, it
+    #: proves nothing: only `user_id` ties a comment to an account.
     author_email: Mapped[str] = mapped_column(sa.String(254))
+    #: the account that wrote it, logged in (None for an anonymous reader): its data export,
+    #: its form's name and its deletion follow this, never the email typed
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
     author_website: Mapped[str] = mapped_column(sa.String(300), default="")
     #: plain text, escaped on display
     body: Mapped[str] = mapped_column(sa.Text)

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer, joinedload, load_only
 
-from store.accounts.models import User
+from store.accounts.models import User, normalise_email
 from store.articles.models import Article, Category, Comment, CommentStatus
 from store.database import utcnow
 from store.extensions import db
@@ -95,12 +95,17 @@ def approved_comments(article: Article, page: int = 1):
     )
 
 
-def submit_comment(article: Article, *, name: str, email: str, website: str, body: str) -> Comment:
-    """Record a reader's comment; it waits for moderation before it is shown."""
+def submit_comment(
+    article: Article, *, author: User | None, name: str, email: str, website: str, body: str
+) -> Comment:
+    """Record a reader's comment; it waits for moderation before it is shown. A logged-in
+    `author`'s comment is theirs (and carries their address); an anonymous one belongs to
+    nobody, whatever address was typed."""
     comment = Comment(
         article=article,
+        user_id=author.id if author is not None else None,
         author_name=name.strip(),
-        author_email=email.strip().lower(),
+        author_email=normalise_email(author.email if author is not None else email),
         author_website=(website or "").strip(),
         body=body.strip(),
         status=CommentStatus.PENDING,
@@ -132,11 +137,11 @@ def notify_admins_of_pending_comment(comment: Comment) -> None:
         )
 
 
-def last_signature(email: str) -> str:
-    """The name this address signed its latest comment with ("" if none), to fill the form."""
+def last_signature(user: User) -> str:
+    """The name this account signed its latest comment with ("" if none), to fill the form."""
     name = db.session.scalar(
         sa.select(Comment.author_name)
-        .where(Comment.author_email == email)
+        .where(Comment.user_id == user.id)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(1)
     )

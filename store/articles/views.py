@@ -63,7 +63,7 @@ def _comment_form() -> CommentForm:
         return CommentForm()
     form = AccountCommentForm()
     if request.method == "GET":
-        form.name.data = services.last_signature(current_user.email)
+        form.name.data = services.last_signature(current_user)
     return form
 
 
@@ -129,12 +129,14 @@ def comment(slug: str):
         # A bot filled the hidden field: answer as usual so it learns nothing, store nothing.
         logger.info("honeypot comment dropped on %s", article.slug)
     else:
-        # Whatever email the request carries, a customer's comment is tied to their account.
-        email = current_user.email if current_user.is_authenticated else form.email.data
+        # A customer's comment is tied to their account, whatever email the request carries;
+        # an anonymous reader's to no account, whatever email they typed.
+        author = current_user._get_current_object() if current_user.is_authenticated else None
         services.submit_comment(
             article,
+            author=author,
             name=form.name.data,
-            email=email,
+            email=form.email.data if author is None else "",
             website=form.website.data or "",
             body=form.body.data,
         )
