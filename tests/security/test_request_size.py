@@ -85,3 +85,36 @@ def test_a_long_article_still_fits(app, db, make_user):
     )
     assert response.status_code == 303
     assert len(db.session.scalar(sa.select(Article.body))) == len(body)
+
+
+def chunked(data: bytes, content_type: str, **headers) -> dict:
+    """Client arguments for a body sent in chunks, as a WSGI server hands it over: no
+    Content-Length, and an input the server itself ends (gunicorn, Werkzeug's server)."""
+    return {
+        "input_stream": io.BytesIO(data),
+        "content_type": content_type,
+        "headers": {"Transfer-Encoding": "chunked", **headers},
+        "environ_overrides": {"wsgi.input_terminated": True},
+    }
+
+
+def test_a_chunked_body_over_the_limit_gets_a_413_not_a_cut(app, payments):
+    """Werkzeug read a chunked body up to MAX_CONTENT_LENGTH and stopped there without a word:
+    the webhook checked the signature of a cut body. One byte more than the limit is a 413,
+    whoever reads the body (a form, or the raw bytes)."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    event = b'{"id": "evt_test_big", "type": "customer.created", "data": {"object": {}}, "pad": "'
+    for size in (limit - 100, limit + 1, limit + 64 * 1024):
+        body = event + b"x" * (size - len(event) - 2) + b'"}'
+        assert len(body) == size
+        signature = payments.sign(body, payments.webhook_secret)
+        response = app.test_client().post(
+            "/stripe/webhook",
+            **chunked(body, "application/json", **{"Stripe-Signature": signature}),
+        )
+        assert response.status_code == (200 if size <= limit else 413), size
+    form = b"email=" + b"x" * limit
+    response = visitor(app).client.post(
+        "/account/login", **chunked(form, "application/x-www-form-urlencoded")
+    )
+    assert response.status_code == 413

@@ -8,6 +8,7 @@ header, the query string, the form fields or the raw body. Every answer of 500 o
 collected with the exception behind it, then reported all at once.
 """
 
+import io
 import json
 import os
 import re
@@ -261,6 +262,17 @@ BODIES: dict[str, Callable[[Context], Request]] = {
     "fields empty": lambda c: _form(c, lambda value: ""),
     "fields huge": lambda c: _form(c, lambda value: "9" * 20_000),
     "fields beyond the size limit": lambda c: _form(c, lambda value: "x" * 200_000),
+    "chunked body beyond the size limit": lambda c: Request(
+        c.url,
+        c.method,
+        {
+            "input_stream": io.BytesIO(b"a=" + b"x" * (3 * 1024 * 1024)),
+            "content_type": "application/x-www-form-urlencoded",
+            "headers": {"Transfer-Encoding": "chunked"},
+            "environ_overrides": {"wsgi.input_terminated": True},
+        },
+        expected=(413, 405, 404),
+    ),
     "fields with NUL": lambda c: Request(
         c.url, c.method, _form(c, lambda value: f"{value}\x00").kwargs, expected=(400,)
     ),
