@@ -144,6 +144,8 @@ def from_environment(instance_path: str, *, generate_secret: bool = True) -> dic
         ),
         "COMMENT_LIMIT": os.environ.get("COMMENT_LIMIT", "5 per minute;50 per day"),
         "CHECKOUT_LIMIT": os.environ.get("CHECKOUT_LIMIT", "10 per minute"),
+        #: searches per client address that reach the database (a page cache hit is free)
+        "SEARCH_LIMIT": os.environ.get("SEARCH_LIMIT", "30 per minute;600 per hour"),
         #: host names the store answers to (comma-separated); others get a 400
         "TRUSTED_HOSTS": [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()]
         if os.environ.get("TRUSTED_HOSTS")

@@ -30,8 +30,12 @@ from store.search import schema
 PER_PAGE = 10
 #: the longest query read (a longer one is cut)
 MAX_QUERY_LENGTH = 200
-#: the most terms (words or phrases) an FTS5 query keeps
-MAX_TERMS = 16
+#: the most distinct terms (words or phrases) a query keeps, on both databases: the cost of
+#: matching and highlighting grows with each (bench/search)
+MAX_TERMS = 8
+#: the characters of an article body its snippet is looked for in (PostgreSQL's ts_headline
+#: reads the whole text it is given, for every term): a match further on shows the excerpt
+HEADLINE_CHARS = 20_000
 
 #: the database wraps each matched word in these (never HTML: they are escaped first)
 START, STOP = "\x02", "\x03"
@@ -74,6 +78,32 @@ def clean_query(text: str | None) -> str:
     """The query as it will be searched: no control characters, trimmed and bounded."""
     text = _CONTROL.sub(" ", text or "")
     return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def bounded_query(text: str) -> str:
+    """The query as searched: each word or "quoted phrase" once (case aside), at most
+    MAX_TERMS of them, written so that no character typed is search syntax (every term
+    quoted); `-term` and `or` keep their meaning. A visitor's 200 characters of the same word
+    repeated cost one term, not a hundred."""
+    parts: list[str] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for match in _TERM.finditer(text):
+        negated, phrase, word = match.groups()
+        if phrase is None and not negated and word.lower() == "or":
+            if parts and parts[-1] != "or":
+                parts.append("or")
+            continue
+        words = _WORD.findall(phrase if phrase is not None else word)
+        key = (negated, tuple(w.casefold() for w in words))
+        if not words or key in seen:
+            continue
+        if len(seen) >= MAX_TERMS:
+            break
+        seen.add(key)
+        parts.append(f'{negated}"{" ".join(words)}"')
+    while parts and parts[-1] == "or":
+        parts.pop()
+    return " ".join(parts)
 
 
 def fts5_query(text: str) -> str | None:
@@ -202,7 +232,9 @@ def _search_postgresql(query: str, page: int) -> tuple[int, Sequence[Sequence[An
             sa.case(
                 (
                     Article.subscribers_only.is_(False),
-                    sa.func.ts_headline(config, Article.body, tsquery, fragment),
+                    sa.func.ts_headline(
+                    config, sa.func.left(Article.body, HEADLINE_CHARS), tsquery, fragment
+                ),
                 ),
                 else_=None,
             ),
@@ -247,7 +279,10 @@ def search_articles(text: str | None, page: int = 1) -> SearchPage:
     backend = _BACKENDS.get(db.engine.dialect.name)
     if backend is None:
         raise RuntimeError(f"search supports SQLite and PostgreSQL, not {db.engine.dialect.name}")
-    total, rows = backend(query, page)
+    terms = bounded_query(query)
+    if not terms:
+        return SearchPage(query=query, items=[], total=0, page=1, per_page=PER_PAGE)
+    total, rows = backend(terms, page)
     items = [
         SearchResult(
             article=article,

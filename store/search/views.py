@@ -1,7 +1,8 @@
 """GET /search: the search results page."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
+from store.extensions import limiter
 from store.search import services
 from store.urls import page_number
 
@@ -9,6 +10,9 @@ bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")
+# Each search runs the database's full-text machinery: a client asking for many at once
+# would keep every worker busy (a page served from the page cache does not count).
+@limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
 def results():
     """Published articles matching `q`, most relevant first, ten a page."""
     page = page_number(request.args.get("page"))

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from store.database import utcnow
-from store.search.services import fts5_query
+from store.search.services import HEADLINE_CHARS, bounded_query, fts5_query
 
 RESULT = re.compile(r'<article class="card teaser search-result">(.*?)</article>', re.S)
 TITLE = re.compile(r"<h2><a [^>]*>(.*?)</a></h2>", re.S)
@@ -288,3 +288,58 @@ def test_on_postgresql_the_gin_index_serves_the_search(db, seeded):
 def test_the_results_page_speaks_english_too(client, seeded):
     page = client.get("/en/search?q=musk").get_data(as_text=True)
     assert "1 result for “musk”" in page
+
+
+@pytest.mark.parametrize(
+    "q, kept",
+    [
+        ("musk " * 40, '"musk"'),
+        ("Musk MUSK musk", '"Musk"'),
+        ('"elon musk" "Elon Musk" elon', '"elon musk" "elon"'),
+        ("a -b or c or", '"a" -"b" or "c"'),
+        ("or or a", '"a"'),
+        (" ".join(f"mot{n}" for n in range(100)), " ".join(f'"mot{n}"' for n in range(8))),
+        ("%_* ()", ""),
+    ],
+)
+def test_a_query_keeps_each_term_once_and_at_most_eight(q, kept):
+    """What the database is asked, on SQLite and PostgreSQL alike: 200 characters of one word
+    repeated are one term, and 100 distinct words the first eight (each costs the database
+    a pass over every matching text, bench/search)."""
+    assert bounded_query(q) == kept
+
+
+def test_a_hundred_terms_search_like_their_first_eight(client, create_article):
+    words = "lithium cobalt nickel manganese batteries voitures recharge rapide"
+    create_article(title="Batteries au lithium", body=f"{words.capitalize()}.")
+    assert titles(search(client, "lithium " * 20)) == ["Batteries au lithium"]
+    # a ninth word is not searched: the article is found without it
+    assert titles(search(client, f"{words} absent")) == ["Batteries au lithium"]
+    assert titles(search(client, f"absent {words}")) == []  # kept first, and not in it
+    many = " ".join(f"absent{n}" for n in range(100))
+    assert titles(search(client, f"lithium {many}")) == []
+
+
+def test_a_match_far_into_a_long_body_is_found_and_shown_safely(client, create_article):
+    """Snippets are looked for in the first HEADLINE_CHARS characters of a body (PostgreSQL
+    reads the whole text it is given for every term); an article whose words match further on
+    is still found, and shows its excerpt or a bounded snippet."""
+    body = ("Un paragraphe sans rien de particulier. " * 40 + "\n\n") * 20 + "Le mot perdu."
+    assert len(body) > HEADLINE_CHARS
+    create_article(title="Très long", excerpt="Le résumé.", body=body)
+    page = search(client, "perdu")
+    assert titles(page) == ["Très long"]
+    assert len(snippets(page)[0]) < 1_000
+
+
+@pytest.mark.parametrize("app_config", [{"SEARCH_LIMIT": "3 per minute"}])
+def test_searches_are_limited_per_client(app, seeded):
+    """Each search runs the full-text machinery: one client cannot keep the workers busy."""
+    from tests.conftest import visitor
+
+    client = visitor(app).client
+    statuses = [client.get("/search?q=musk").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    other = app.test_client()
+    other_address = {"REMOTE_ADDR": "192.0.2.7"}
+    assert other.get("/search?q=musk", environ_base=other_address).status_code == 200
