@@ -89,10 +89,21 @@ def signed_bodies(draw) -> bytes:
         "amount": draw(RAW_VALUES),
         "metadata": draw(RAW_VALUES),
     }
-    return (
-        '{"id": %(id)s, "type": %(type)s, "data": {"object": {"id": %(object_id)s,'
-        ' "amount_total": %(amount)s, "metadata": {"order_number": %(metadata)s}}}}' % fields
-    ).encode()
+    shape = {
+        "id": "@id",
+        "type": "@type",
+        "data": {
+            "object": {
+                "id": "@object_id",
+                "amount_total": "@amount",
+                "metadata": {"order_number": "@metadata"},
+            }
+        },
+    }
+    body = json.dumps(shape)
+    for name, raw in fields.items():
+        body = body.replace(f'"@{name}"', raw)
+    return body.encode()
 
 
 @FAST
