@@ -233,8 +233,8 @@ def _search_postgresql(query: str, page: int) -> tuple[int, Sequence[Sequence[An
                 (
                     Article.subscribers_only.is_(False),
                     sa.func.ts_headline(
-                    config, sa.func.left(Article.body, HEADLINE_CHARS), tsquery, fragment
-                ),
+                        config, sa.func.left(Article.body, HEADLINE_CHARS), tsquery, fragment
+                    ),
                 ),
                 else_=None,
             ),
