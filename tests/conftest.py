@@ -111,6 +111,8 @@ def app(tmp_path, app_config, monkeypatch):
             "SITE_NAME": "GPT Actu",
             "PUBLIC_URL": "http://localhost",
             "PAGE_CACHE_SECONDS": 0,  # tests read fresh pages; tests/ops covers the cache
+            # tests search hundreds of times from one address; tests/search covers the limit
+            "SEARCH_LIMIT": "10000 per minute",
             "DOWNLOADS_FOLDER": str(tmp_path / "downloads"),
             # no SMTP server: messages sent without `smtp_server` land here, not in instance/
             "MAIL_OUTBOX_FOLDER": str(tmp_path / "outbox"),
