@@ -18,6 +18,8 @@ class CountedPage:
     page: int
     per_page: int
     total: int
+    #: the list was counted up to `total` and goes on: "more than `total`", pages unknown
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -38,6 +40,18 @@ class CountedPage:
     @property
     def next_num(self) -> int | None:
         return self.page + 1 if self.has_next else None
+
+
+def count_up_to(query, limit: int, params: dict | None = None) -> int:
+    """How many rows `query` selects, counting no further than `limit` + 1: a list of 78,000
+    rows is "more than `limit`" after reading `limit` + 1 of them, not all of them."""
+    bounded = (
+        query.order_by(None)
+        .with_only_columns(sa.literal(1), maintain_column_froms=True)
+        .limit(limit + 1)
+        .subquery()
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(bounded), params) or 0
 
 
 #: {a list's query: the same with its total and a page's bounds as parameters}: a query built

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import format_datetime, get_timezone
+from flask_babel import format_datetime, format_decimal, get_timezone
 from jinja2 import pass_context
 
 from store.i18n import LANGUAGES, current_language, is_language_free, path_in
@@ -54,6 +54,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(lambda value, fmt="long": format_datetime(value, fmt), "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_file_size, "filesize")
+    app.add_template_filter(format_decimal, "number")  # 1 000 in French, 1,000 in English
     app.add_template_filter(render_markdown_kept, "markdown")
 
     static_folder = app.static_folder or ""

@@ -29,7 +29,11 @@ class User(UserMixin, Model):
     __tablename__ = "user_account"
     # An id is never given twice, even after the newest account is deleted (SQLite reuses the
     # highest deleted rowid without AUTOINCREMENT; PostgreSQL's sequences never go back).
-    __table_args__ = {"sqlite_autoincrement": True}
+    # The back office lists accounts newest first.
+    __table_args__ = (
+        sa.Index("ix_user_account_created", "created_at", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: lower-cased, so uniqueness is case-insensitive

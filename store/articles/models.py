@@ -33,6 +33,11 @@ article_access = sa.Table(
 
 class Article(Model):
     __tablename__ = "article"
+    # The news and a category's page read their articles newest first, by these.
+    __table_args__ = (
+        sa.Index("ix_article_published", "published_at", "id"),
+        sa.Index("ix_article_category_published", "category_id", "published_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -47,7 +52,7 @@ class Article(Model):
     teaser_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
     #: when set and not in the future, the article is public
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the offer embedded in the article, if any
     offer_product_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("product.id", ondelete="SET NULL")
@@ -109,11 +114,14 @@ set_labels(
 
 class Comment(Model):
     __tablename__ = "comment"
+    # An article's approved comments, oldest first; the moderation queue by status, newest first.
+    __table_args__ = (
+        sa.Index("ix_comment_article_status", "article_id", "status", "created_at", "id"),
+        sa.Index("ix_comment_status_created", "status", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("article.id", ondelete="CASCADE"), index=True
-    )
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("article.id", ondelete="CASCADE"))
     author_name: Mapped[str] = mapped_column(sa.String(80))
     #: never displayed; kept for moderation and replies. Typed by an anonymous reader, it
     #: proves nothing: only `user_id` ties a comment to an account.
@@ -127,7 +135,7 @@ class Comment(Model):
     #: plain text, escaped on display
     body: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[CommentStatus] = mapped_column(
-        enum_column(CommentStatus, "comment_status"), default=CommentStatus.PENDING, index=True
+        enum_column(CommentStatus, "comment_status"), default=CommentStatus.PENDING
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -69,17 +69,22 @@ class Order(Model):
     __table_args__ = (
         sa.CheckConstraint("total_cents >= 0", name="total_not_negative"),
         sa.CheckConstraint("discount_cents >= 0", name="discount_not_negative"),
+        # Lists newest first: all, by status, a customer's; and the exact email lookup.
+        sa.Index("ix_customer_order_created", "created_at", "id"),
+        sa.Index("ix_customer_order_status_created", "status", "created_at", "id"),
+        sa.Index("ix_customer_order_user_created", "user_id", "created_at", "id"),
+        sa.Index("ix_customer_order_email", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the number a customer and the admin quote, e.g. "GA-7K3F9Q2M"
     number: Mapped[str] = mapped_column(sa.String(20), unique=True)
     user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     email: Mapped[str] = mapped_column(sa.String(254))
     status: Mapped[OrderStatus] = mapped_column(
-        enum_column(OrderStatus, "order_status"), default=OrderStatus.PENDING_PAYMENT, index=True
+        enum_column(OrderStatus, "order_status"), default=OrderStatus.PENDING_PAYMENT
     )
     currency: Mapped[str] = mapped_column(sa.String(3))
     total_cents: Mapped[int] = mapped_column(sa.Integer)
@@ -89,7 +94,7 @@ class Order(Model):
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255))
     stripe_subscription_id: Mapped[str | None] = mapped_column(sa.String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the checkout boxes' exact words, in the language they were shown in (None before 2026-11-28)

@@ -49,7 +49,11 @@ class Payment(Model):
     """One charge: an invoice of a subscription, or a one-time Checkout payment."""
 
     __tablename__ = "payment"
-    __table_args__ = (sa.CheckConstraint("amount_cents >= 0", name="amount_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        # A customer's payments, newest first.
+        sa.Index("ix_payment_user_created", "user_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the invoice id ("in_…") or, for a one-time purchase, the Checkout Session id ("cs_…")
@@ -61,7 +65,7 @@ class Payment(Model):
         sa.ForeignKey("subscription.id", ondelete="SET NULL"), index=True
     )
     user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     amount_cents: Mapped[int] = mapped_column(sa.Integer)
     currency: Mapped[str] = mapped_column(sa.String(3))

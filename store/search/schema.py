@@ -4,9 +4,16 @@ SQLite: an external-content FTS5 table `article_fts` (title, excerpt, body) whos
 article id, filled by triggers on `article`. The `unicode61 remove_diacritics 2` tokenizer folds
 case and accents, so "differend" finds "différend".
 
-PostgreSQL: a GIN expression index over `SEARCH_DOCUMENT`, a weighted tsvector in the text search
-configuration `store_french`: French stemming, and accents folded by `unaccent` when the
-extension can be installed (otherwise a plain copy of `french`, without folding).
+PostgreSQL: the column `article.search_vector`, generated and stored by the database from
+`SEARCH_DOCUMENT` (a weighted tsvector in the text search configuration `store_french`: French
+stemming, and accents folded by `unaccent` when the extension can be installed, otherwise a
+plain copy of `french`), with a GIN index. Stored, a match is ranked and rechecked without
+parsing the article again (an expression index kept nothing: every match recomputed the
+vector of its whole body, 0.4 ms an article). The models do not map the column: nothing the
+store reads or writes needs it but the search.
+
+PostgreSQL also gets trigram indexes (`pg_trgm`, when it can be installed) on what the back
+office searches by substring: account and order emails, article titles.
 
 Subscriber-only articles are searched on their title and excerpt only: their body is never
 indexed (an empty string stands in for it), so a search cannot reveal words of paid text.
@@ -17,12 +24,24 @@ migration must call `create_search_objects` again afterwards.
 
 import sqlalchemy as sa
 
+from store.accounts.models import User
 from store.articles.models import Article
+from store.orders.models import Order
 
 #: the PostgreSQL text search configuration of the documents and the queries
 PG_CONFIG = "store_french"
-#: the PostgreSQL index over `SEARCH_DOCUMENT`
-PG_INDEX = "ix_article_search"
+#: the PostgreSQL column holding `SEARCH_DOCUMENT`, and its index
+PG_COLUMN = "search_vector"
+PG_INDEX = "ix_article_search_vector"
+#: the expression index it replaces (dropped by the migration that made the column)
+OLD_PG_INDEX = "ix_article_search"
+#: table → column searched by substring in the back office (`ILIKE '%…%'`)
+TRIGRAM_INDEXES = {"user_account": "email", "customer_order": "email", "article": "title"}
+
+
+def trigram_index(table: str) -> str:
+    return f"ix_{table}_{TRIGRAM_INDEXES[table]}_trgm"
+
 #: the SQLite FTS5 table (its shadow tables are named article_fts_*)
 FTS_TABLE = "article_fts"
 
@@ -78,9 +97,29 @@ BEGIN
     END;
   END IF;
 END $$""",
-        f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON article USING gin (({SEARCH_DOCUMENT}))",
+        f"ALTER TABLE article ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector"
+        f" GENERATED ALWAYS AS ({SEARCH_DOCUMENT}) STORED",
+        f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON article USING gin ({PG_COLUMN})",
     ],
 }
+
+#: PostgreSQL: pg_trgm is trusted (PostgreSQL 13+); without it the substring searches scan
+TRIGRAM_EXTENSION = """DO $$
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm;
+EXCEPTION WHEN OTHERS THEN
+  NULL;
+END $$"""
+
+
+def trigram_statement(table: str) -> str:
+    return f"""DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+    CREATE INDEX IF NOT EXISTS {trigram_index(table)} ON {table}
+      USING gin ({TRIGRAM_INDEXES[table]} gin_trgm_ops);
+  END IF;
+END $$"""
 
 DROP_STATEMENTS: dict[str, list[str]] = {
     "sqlite": [
@@ -91,6 +130,7 @@ DROP_STATEMENTS: dict[str, list[str]] = {
     ],
     "postgresql": [
         f"DROP INDEX IF EXISTS {PG_INDEX}",
+        f"ALTER TABLE article DROP COLUMN IF EXISTS {PG_COLUMN}",
         f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}",
     ],
 }
@@ -108,6 +148,15 @@ def drop_search_objects(connection: sa.Connection) -> None:
         connection.execute(sa.DDL(statement))
 
 
+def create_trigram_indexes(connection: sa.Connection) -> None:
+    """PostgreSQL: the back office's substring indexes, if pg_trgm can be installed."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.execute(sa.DDL(TRIGRAM_EXTENSION))
+    for table in TRIGRAM_INDEXES:
+        connection.execute(sa.DDL(trigram_statement(table)))
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: the search objects live outside the models' metadata."""
     if (
@@ -116,7 +165,10 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
         and (name == FTS_TABLE or name.startswith("article_fts_"))
     ):
         return False
-    return not (type_ == "index" and name == PG_INDEX)
+    if type_ == "column" and name == PG_COLUMN:
+        return False
+    outside = {PG_INDEX, *(trigram_index(table) for table in TRIGRAM_INDEXES)}
+    return not (type_ == "index" and name in outside)
 
 
 # `create_all` (the tests) builds the same objects as the migration, from the same statements.
@@ -124,6 +176,13 @@ for _dialect, _statements in CREATE_STATEMENTS.items():
     for _statement in _statements:
         sa.event.listen(
             Article.__table__, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect)
+        )
+for _model in (User, Order, Article):
+    for _statement in (TRIGRAM_EXTENSION, trigram_statement(_model.__tablename__)):
+        sa.event.listen(
+            _model.__table__,
+            "after_create",
+            sa.DDL(_statement).execute_if(dialect="postgresql"),
         )
 # The FTS table outlives `drop_all` otherwise (the triggers and the index go with the table).
 sa.event.listen(

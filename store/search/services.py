@@ -23,11 +23,14 @@ from sqlalchemy.orm import selectinload
 from store.articles.models import Article
 from store.articles.services import is_published
 from store.extensions import db
-from store.pagination import CountedPage
+from store.pagination import CountedPage, count_up_to
 from store.search import schema
 
 #: results per page
 PER_PAGE = 10
+#: the most results counted, ranked by relevance and paged through: past it, "more than
+#: 1,000 results", newest first (counting and ranking 78,000 matches read every one of them)
+MAX_RESULTS = 1_000
 #: the longest query read (a longer one is cut)
 MAX_QUERY_LENGTH = 200
 #: the most distinct terms (words or phrases) a query keeps, on both databases: the cost of
@@ -168,17 +171,16 @@ def _search_sqlite(query: str, page: int) -> tuple[int, Sequence[Sequence[Any]]]
     fts = sa.table(schema.FTS_TABLE, sa.column("rowid"))
     table: sa.ColumnElement[str] = sa.literal_column(schema.FTS_TABLE)
     matches = sa.and_(table.op("MATCH")(expression), is_published())
-    total = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Article)
-        .join(fts, fts.c.rowid == Article.id)
-        .where(matches)
-    )
+    found = sa.select(Article.id).join(fts, fts.c.rowid == Article.id).where(matches)
+    total = count_up_to(found, MAX_RESULTS)
     if not total:
         return 0, []
     _check_page(total, page)
-    # bm25: lower is better; the title weighs most, then the excerpt, then the body.
+    # bm25: lower is better; the title weighs most, then the excerpt, then the body. Past
+    # MAX_RESULTS matches, newest first (ranking them all would read every one).
     rank = sa.func.bm25(table, 10.0, 4.0, 1.0)
+    newest = (Article.published_at.desc(), Article.id.desc())
+    order = newest if total > MAX_RESULTS else (rank, *newest)
     rows = db.session.execute(
         sa.select(
             Article,
@@ -196,7 +198,7 @@ def _search_sqlite(query: str, page: int) -> tuple[int, Sequence[Sequence[Any]]]
         .join(fts, fts.c.rowid == Article.id)
         .where(matches)
         .options(selectinload(Article.category))
-        .order_by(rank, Article.published_at.desc(), Article.id.desc())
+        .order_by(*order)
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
     ).all()
@@ -206,17 +208,27 @@ def _search_sqlite(query: str, page: int) -> tuple[int, Sequence[Sequence[Any]]]
 def _search_postgresql(query: str, page: int) -> tuple[int, Sequence[Sequence[Any]]]:
     config: sa.ColumnElement[str] = sa.literal_column(f"'{schema.PG_CONFIG}'::regconfig")
     tsquery = sa.func.websearch_to_tsquery(config, query)
-    document: sa.ColumnElement[str] = sa.literal_column(f"({schema.SEARCH_DOCUMENT})")
+    # the stored document (store/search/schema.py): matched through its GIN index, ranked
+    # without parsing the article again
+    document: sa.ColumnElement[str] = sa.literal_column(f"article.{schema.PG_COLUMN}")
     matches = sa.and_(document.op("@@")(tsquery), is_published())
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Article).where(matches))
+    total = count_up_to(sa.select(Article.id).where(matches), MAX_RESULTS)
     if not total:
         return 0, []
     _check_page(total, page)
-    rank = sa.func.ts_rank(document, tsquery)
+    newest = (Article.published_at.desc(), Article.id.desc())
+    if total > MAX_RESULTS:
+        # A word most articles hold: newest first, read along the publication index until
+        # the page is full, instead of ranking every match.
+        rank: sa.ColumnElement[Any] = sa.literal(0.0)
+        order: tuple = newest
+    else:
+        rank = sa.func.ts_rank(document, tsquery)
+        order = (rank.desc(), *newest)
     ranked = (
         sa.select(Article.id, rank.label("rank"))
         .where(matches)
-        .order_by(rank.desc(), Article.published_at.desc(), Article.id.desc())
+        .order_by(*order)
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
         .subquery()
@@ -241,7 +253,7 @@ def _search_postgresql(query: str, page: int) -> tuple[int, Sequence[Sequence[An
         )
         .join(ranked, ranked.c.id == Article.id)
         .options(selectinload(Article.category))
-        .order_by(ranked.c.rank.desc(), Article.published_at.desc(), Article.id.desc())
+        .order_by(ranked.c.rank.desc(), *newest)
     ).all()
     return total, [
         (article, title, excerpt, _with_ellipses(body, article.body))
@@ -263,7 +275,7 @@ def _with_ellipses(headline: str | None, text: str) -> str | None:
 
 
 def _check_page(total: int, page: int) -> None:
-    if page > math.ceil(total / PER_PAGE):
+    if page > math.ceil(min(total, MAX_RESULTS) / PER_PAGE):
         raise PageOutOfRange(page)
 
 
@@ -282,7 +294,7 @@ def search_articles(text: str | None, page: int = 1) -> SearchPage:
     terms = bounded_query(query)
     if not terms:
         return SearchPage(query=query, items=[], total=0, page=1, per_page=PER_PAGE)
-    total, rows = backend(terms, page)
+    counted, rows = backend(terms, page)
     items = [
         SearchResult(
             article=article,
@@ -291,4 +303,11 @@ def search_articles(text: str | None, page: int = 1) -> SearchPage:
         )
         for article, title, excerpt, body in rows
     ]
-    return SearchPage(query=query, items=items, total=total, page=page, per_page=PER_PAGE)
+    return SearchPage(
+        query=query,
+        items=items,
+        total=min(counted, MAX_RESULTS),
+        capped=counted > MAX_RESULTS,
+        page=page,
+        per_page=PER_PAGE,
+    )

@@ -49,12 +49,18 @@ ENDED_STATUSES = {SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXP
 
 class Subscription(Model):
     __tablename__ = "subscription"
+    # Lists newest first: all, by status, a customer's.
+    __table_args__ = (
+        sa.Index("ix_subscription_created", "created_at", "id"),
+        sa.Index("ix_subscription_status_created", "status", "created_at", "id"),
+        sa.Index("ix_subscription_user_created", "user_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stripe_subscription_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
     stripe_customer_id: Mapped[str] = mapped_column(sa.String(255), index=True)
     user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     #: the order that started it; its lines say everything the subscription gives
     order_id: Mapped[int | None] = mapped_column(
@@ -65,7 +71,7 @@ class Subscription(Model):
         sa.ForeignKey("product.id", ondelete="SET NULL"), index=True
     )
     status: Mapped[SubscriptionStatus] = mapped_column(
-        enum_column(SubscriptionStatus, "subscription_status"), index=True
+        enum_column(SubscriptionStatus, "subscription_status")
     )
     #: end of the period already paid for (from the subscription items)
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)

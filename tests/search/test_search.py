@@ -277,7 +277,7 @@ def test_on_postgresql_the_gin_index_serves_the_search(db, seeded):
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
         plan = connection.scalars(
             sa.text(
-                f"EXPLAIN SELECT id FROM article WHERE ({schema.SEARCH_DOCUMENT}) "
+                f"EXPLAIN SELECT id FROM article WHERE {schema.PG_COLUMN} "
                 f"@@ websearch_to_tsquery('{schema.PG_CONFIG}'::regconfig, :q)"
             ),
             {"q": "musk"},
@@ -343,3 +343,30 @@ def test_searches_are_limited_per_client(app, seeded):
     other = app.test_client()
     other_address = {"REMOTE_ADDR": "192.0.2.7"}
     assert other.get("/search?q=musk", environ_base=other_address).status_code == 200
+
+
+def test_a_word_in_more_articles_than_are_ranked_shows_the_newest_first(
+    client, create_article, monkeypatch
+):
+    """Counting and ranking 78,000 matches read every one of them: past MAX_RESULTS the page
+    says "more than", lists the newest first, and pages through MAX_RESULTS at most."""
+    from store.search import services
+
+    monkeypatch.setattr(services, "MAX_RESULTS", 4)
+    monkeypatch.setattr(services, "PER_PAGE", 2)
+    now = utcnow()
+    for days in range(5):
+        # only the oldest has the word in its title: ranked by relevance, it comes first
+        title = "Le lithium en Europe" if days == 4 else f"Batteries {days}"
+        create_article(title=title, body="Le lithium.", published_at=now - timedelta(days=days))
+    first = search(client, "lithium")
+    assert "Plus de 4 résultats pour « lithium » : les plus récents d’abord" in first
+    assert titles(first) == ["Batteries 0", "Batteries 1"]
+    assert "Page 1" in first and "Page 1 sur" not in first
+    assert titles(search(client, "lithium", page=2)) == ["Batteries 2", "Batteries 3"]
+    assert client.get("/search?q=lithium&page=3").status_code == 404
+
+    monkeypatch.setattr(services, "MAX_RESULTS", 10)  # all counted: ranked by relevance
+    ranked = search(client, "lithium")
+    assert "5 résultats pour « lithium »" in ranked
+    assert titles(ranked)[0] == "Le lithium en Europe"
