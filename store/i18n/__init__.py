@@ -23,6 +23,8 @@ LANGUAGE_FREE_ENDPOINTS = {
     "favicon",
     "payments.webhook",
     "seo.sitemap",
+    "seo.sitemap_pages",
+    "seo.sitemap_articles",
     "seo.robots",
     "i18n.switch",
 }

@@ -42,6 +42,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "search.results",
         "seo.feed",
         "seo.sitemap",
+        "seo.sitemap_pages",
+        "seo.sitemap_articles",
         "seo.robots",
         "legal.mentions",
         "legal.cgv",

@@ -144,6 +144,8 @@ def public_pages(client, article, probes: list[int]) -> str:
         f"/category/{article.category.slug}",
         "/feed.xml",
         "/sitemap.xml",
+        "/sitemap-pages.xml",
+        "/sitemap-articles-1.xml",
         "/search?q=enqu%C3%AAte",
     ]
     pages = []

@@ -3,7 +3,6 @@ same page whatever the browser prefers, links stay in the language being read, s
 get both languages, and a customer's messages follow the language they read the site in."""
 
 import re
-import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +12,7 @@ from store.accounts import services as account_services
 from store.catalog.models import Product
 from store.mail.models import OutboxMessage
 from tests.conftest import CHECKOUT_CONSENT, PASSWORD, logged_in, visitor
+from tests.readers import sitemap_entries
 
 ARTICLE = "/articles/differend-openai-elon-musk-blague-proces"
 #: public pages, with a word only the French page and one only the English page shows
@@ -95,18 +95,7 @@ def test_an_article_names_its_url_in_each_language(seeded, client):
 
 
 def test_the_sitemap_lists_each_page_in_both_languages(seeded, client):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    names = {
-        "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
-        "x": "http://www.w3.org/1999/xhtml",
-    }
-    entries = {
-        entry.findtext("s:loc", namespaces=names): {
-            link.get("hreflang"): link.get("href") for link in entry.findall("x:link", names)
-        }
-        for entry in ET.fromstring(response.data).findall("s:url", names)
-    }
+    entries = {loc: entry["alternates"] for loc, entry in sitemap_entries(client).items()}
     for path in ("/", "/shop", ARTICLE, "/shop/guide-prompts-gpt-4", "/category/actualites"):
         french = f"http://localhost{path}"
         english = f"http://localhost/en/{path.lstrip('/')}"
@@ -120,7 +109,8 @@ def test_the_sitemap_lists_each_page_in_both_languages(seeded, client):
             }
         ), path
     # the sitemap and robots.txt are one file for both languages
-    assert client.get("/en/sitemap.xml").status_code == 200
+    for path in ("/en/sitemap.xml", "/en/sitemap-pages.xml", "/en/sitemap-articles-1.xml"):
+        assert client.get(path).status_code == 200, path
     robots = client.get("/robots.txt").text
     assert "Disallow: /en/account" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
 

@@ -10,6 +10,7 @@ import pytest
 
 from store.catalog.models import Billing
 from store.database import utcnow
+from tests.readers import sitemap_entries
 
 ARTICLE = "/articles/differend-openai-elon-musk-blague-proces"
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -62,8 +63,7 @@ def test_rss_feed_lists_the_latest_articles(client, seeded, create_article):
 
 def test_sitemap_lists_public_pages_only(client, seeded, create_product):
     create_product(name="Archivée", slug="archivee", active=False)
-    root = ET.fromstring(client.get("/sitemap.xml").data)
-    locations = {loc.text for loc in root.findall("s:url/s:loc", SITEMAP_NS)}
+    locations = set(sitemap_entries(client))
     assert f"http://localhost{ARTICLE}" in locations
     assert "http://localhost/shop/acces-gpt-4" in locations
     assert "http://localhost/category/actualites" in locations
