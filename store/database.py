@@ -23,6 +23,14 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
+def contains_text(column, text: str) -> sa.ColumnElement[bool]:
+    """`column` holds `text`, whatever the case, a typed % or _ searched for itself: `ILIKE`
+    on PostgreSQL (which a pg_trgm index serves, store/search/schema.py), `lower() LIKE` on
+    SQLite."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC (the callable default of every timestamp)."""
     return datetime.now(UTC)

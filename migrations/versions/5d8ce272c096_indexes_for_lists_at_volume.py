@@ -30,7 +30,12 @@ DOCUMENT = (
     " || setweight(to_tsvector('store_french'::regconfig,"
     " CASE WHEN subscribers_only THEN '' ELSE coalesce(body, '') END), 'C')"
 )
-TRIGRAM = {"user_account": "email", "customer_order": "email", "article": "title"}
+TRIGRAM = [
+    ("user_account", "email"),
+    ("customer_order", "email"),
+    ("customer_order", "number"),
+    ("article", "title"),
+]
 
 POSTGRESQL_UP = [
     "DROP INDEX IF EXISTS ix_article_search",
@@ -42,11 +47,11 @@ POSTGRESQL_UP = [
         "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN"
         f" CREATE INDEX IF NOT EXISTS ix_{table}_{column}_trgm ON {table}"
         f" USING gin ({column} gin_trgm_ops); END IF; END $$"
-        for table, column in TRIGRAM.items()
+        for table, column in TRIGRAM
     ),
 ]
 POSTGRESQL_DOWN = [
-    *(f"DROP INDEX IF EXISTS ix_{table}_{column}_trgm" for table, column in TRIGRAM.items()),
+    *(f"DROP INDEX IF EXISTS ix_{table}_{column}_trgm" for table, column in TRIGRAM),
     "DROP INDEX IF EXISTS ix_article_search_vector",
     "ALTER TABLE article DROP COLUMN IF EXISTS search_vector",
     f"CREATE INDEX IF NOT EXISTS ix_article_search ON article USING gin (({DOCUMENT}))",

@@ -13,11 +13,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.accounts import tokens
 from store.accounts.models import User, normalise_email
-from store.database import LabelledEnum, set_labels, utcnow
+from store.database import LabelledEnum, contains_text, set_labels, utcnow
 from store.extensions import db
 from store.i18n import current_language
 from store.mail.models import OutboxMessage
 from store.mail.services import queue_message, render_message
+from store.orders.services import WHOLE_EMAIL
 from store.urls import valid_id
 
 logger = logging.getLogger(__name__)
@@ -69,9 +70,10 @@ def search_users(q: str):
     """The back office's customer list: emails matching `q`, newest account first; a query
     to paginate."""
     query = sa.select(User).order_by(User.created_at.desc(), User.id.desc())
-    if q:
-        # autoescape: a typed % or _ is searched for, not used as a wildcard
-        query = query.where(User.email.icontains(q, autoescape=True))
+    if WHOLE_EMAIL.match(q):
+        query = query.where(User.email == normalise_email(q))  # the unique index
+    elif q:
+        query = query.where(contains_text(User.email, q))  # pg_trgm's index
     return query
 
 

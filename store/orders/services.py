@@ -2,16 +2,22 @@
 
 import hashlib
 import logging
+import re
 import secrets
 
 import sqlalchemy as sa
 
-from store.accounts.models import User
-from store.database import utcnow
+from store.accounts.models import User, normalise_email
+from store.database import contains_text, utcnow
 from store.extensions import db
 from store.orders.models import ORDER_TRANSITIONS, Order, OrderLine, OrderMode, OrderStatus
 
 logger = logging.getLogger(__name__)
+
+#: what the back office's search takes for a whole address or a whole order number: looked up
+#: exactly, through an index; anything else is searched as a part of one
+WHOLE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WHOLE_NUMBER = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{8}$")
 
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -118,14 +124,13 @@ def search_orders(q: str, status: str):
     """The back office's order list: email or number matching `q`, in one status (any when
     `status` names none), newest first; a query to paginate."""
     query = sa.select(Order).order_by(Order.created_at.desc(), Order.id.desc())
-    if q:
-        # autoescape: a typed % or _ is searched for, not used as a wildcard
-        query = query.where(
-            sa.or_(
-                Order.email.icontains(q, autoescape=True),
-                Order.number.icontains(q, autoescape=True),
-            )
-        )
+    if WHOLE_EMAIL.match(q):
+        query = query.where(Order.email == normalise_email(q))  # through its index
+    elif WHOLE_NUMBER.match(q):
+        query = query.where(Order.number == q.upper())  # the unique index
+    elif q:
+        # part of an address or of a number (pg_trgm's indexes on PostgreSQL)
+        query = query.where(sa.or_(contains_text(Order.email, q), contains_text(Order.number, q)))
     if status in {s.value for s in OrderStatus}:
         query = query.where(Order.status == OrderStatus(status))
     return query

@@ -35,12 +35,18 @@ PG_COLUMN = "search_vector"
 PG_INDEX = "ix_article_search_vector"
 #: the expression index it replaces (dropped by the migration that made the column)
 OLD_PG_INDEX = "ix_article_search"
-#: table → column searched by substring in the back office (`ILIKE '%…%'`)
-TRIGRAM_INDEXES = {"user_account": "email", "customer_order": "email", "article": "title"}
+#: (table, column) searched by substring in the back office (`ILIKE '%…%'`)
+TRIGRAM_INDEXES = [
+    ("user_account", "email"),
+    ("customer_order", "email"),
+    ("customer_order", "number"),
+    ("article", "title"),
+]
 
 
-def trigram_index(table: str) -> str:
-    return f"ix_{table}_{TRIGRAM_INDEXES[table]}_trgm"
+def trigram_index(table: str, column: str) -> str:
+    return f"ix_{table}_{column}_trgm"
+
 
 #: the SQLite FTS5 table (its shadow tables are named article_fts_*)
 FTS_TABLE = "article_fts"
@@ -112,14 +118,15 @@ EXCEPTION WHEN OTHERS THEN
 END $$"""
 
 
-def trigram_statement(table: str) -> str:
+def trigram_statement(table: str, column: str) -> str:
     return f"""DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
-    CREATE INDEX IF NOT EXISTS {trigram_index(table)} ON {table}
-      USING gin ({TRIGRAM_INDEXES[table]} gin_trgm_ops);
+    CREATE INDEX IF NOT EXISTS {trigram_index(table, column)} ON {table}
+      USING gin ({column} gin_trgm_ops);
   END IF;
 END $$"""
+
 
 DROP_STATEMENTS: dict[str, list[str]] = {
     "sqlite": [
@@ -153,8 +160,8 @@ def create_trigram_indexes(connection: sa.Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     connection.execute(sa.DDL(TRIGRAM_EXTENSION))
-    for table in TRIGRAM_INDEXES:
-        connection.execute(sa.DDL(trigram_statement(table)))
+    for table, column in TRIGRAM_INDEXES:
+        connection.execute(sa.DDL(trigram_statement(table, column)))
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -167,7 +174,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
         return False
     if type_ == "column" and name == PG_COLUMN:
         return False
-    outside = {PG_INDEX, *(trigram_index(table) for table in TRIGRAM_INDEXES)}
+    outside = {PG_INDEX, *(trigram_index(*pair) for pair in TRIGRAM_INDEXES)}
     return not (type_ == "index" and name in outside)
 
 
@@ -177,10 +184,11 @@ for _dialect, _statements in CREATE_STATEMENTS.items():
         sa.event.listen(
             Article.__table__, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect)
         )
-for _model in (User, Order, Article):
-    for _statement in (TRIGRAM_EXTENSION, trigram_statement(_model.__tablename__)):
+_TABLES = {model.__tablename__: model.__table__ for model in (User, Order, Article)}
+for _table, _column in TRIGRAM_INDEXES:
+    for _statement in (TRIGRAM_EXTENSION, trigram_statement(_table, _column)):
         sa.event.listen(
-            _model.__table__,
+            _TABLES[_table],
             "after_create",
             sa.DDL(_statement).execute_if(dialect="postgresql"),
         )

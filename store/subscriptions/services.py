@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from store.accounts.models import User
 from store.catalog.models import Product
@@ -228,7 +229,11 @@ def subscriptions_for(user: User) -> list[Subscription]:
 def search_subscriptions(status: str):
     """Subscriptions in one status (any when `status` names none), newest first; a query
     to paginate."""
-    query = sa.select(Subscription).order_by(Subscription.created_at.desc(), Subscription.id.desc())
+    query = (
+        sa.select(Subscription)
+        .options(selectinload(Subscription.user), selectinload(Subscription.product))
+        .order_by(Subscription.created_at.desc(), Subscription.id.desc())
+    )
     if status in {s.value for s in SubscriptionStatus}:
         query = query.where(Subscription.status == SubscriptionStatus(status))
     return query
