@@ -114,13 +114,25 @@ class UncountedPage:
         return self.page + 1 if self.has_next else None
 
 
+#: the deepest page of a list read page by page (the news, a category): reaching page n
+#: skips (n - 1) × per page rows, so a reader goes back 2,000 articles, and crawlers find
+#: every article in the sitemap (store/seo/sitemaps.py)
+MAX_LIST_PAGE = 200
+
+
 def paginate_uncounted(
     query, *, page: int, per_page: int, error_out: bool, params: dict | None = None
 ) -> UncountedPage:
-    """Page `page` of the rows `query` selects; a page past the end is a 404 with `error_out`.
-    `params`: the query's bound values."""
+    """Page `page` of the rows `query` selects, up to MAX_LIST_PAGE; a page past the end (or
+    past MAX_LIST_PAGE) is a 404 with `error_out`, empty without. `params`: the query's bound
+    values."""
+    if page > MAX_LIST_PAGE:
+        if error_out:
+            abort(404)
+        return UncountedPage([], page, has_next=False)
     bounds = {"page_limit": per_page + 1, "page_offset": (page - 1) * per_page}
     rows = list(db.session.scalars(_paged(query, counted=False), {**(params or {}), **bounds}))
     if error_out and page > 1 and not rows:
         abort(404)
-    return UncountedPage(rows[:per_page], page, has_next=len(rows) > per_page)
+    more = len(rows) > per_page and page < MAX_LIST_PAGE
+    return UncountedPage(rows[:per_page], page, has_next=more)

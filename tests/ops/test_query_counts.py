@@ -139,3 +139,21 @@ def test_long_lists_are_paginated(db, client):
     assert "120 commentaires" in article
     last = client.get("/articles/a0?comments=3").get_data(as_text=True)
     assert last.count('class="comment"') == 20
+
+
+def test_news_lists_go_back_a_bounded_number_of_pages(client, db, monkeypatch):
+    """Page n of a list skips (n - 1) × 10 rows: the news and a category stop at
+    MAX_LIST_PAGE (2,000 articles back); every article stays in the sitemap."""
+    from store import pagination
+
+    monkeypatch.setattr(pagination, "MAX_LIST_PAGE", 3)
+    populate(db, 60)
+    third = client.get("/?page=3").get_data(as_text=True)
+    assert third.count('class="card teaser"') == 10
+    assert "Articles plus anciens" not in third  # the last page a reader reaches
+    assert client.get("/?page=4").status_code == 404
+    last = client.get("/category/actu?page=3").get_data(as_text=True)
+    assert "Articles plus anciens" not in last
+    assert "/articles/a59" in "".join(
+        client.get(p).get_data(as_text=True) for p in ("/sitemap-articles-1.xml",)
+    )
