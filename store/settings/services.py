@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from store.extensions import db
 from store.settings.models import Setting
@@ -32,10 +33,22 @@ DEFAULTS = {
 
 
 _SETTING = sa.select(Setting.value).where(Setting.key == sa.bindparam("key"))
+_ALL_SETTINGS = sa.select(Setting.key, Setting.value)
+
+
+def _request_settings() -> dict[str, str] | None:
+    """Every stored setting, read once per request (a page asks for several: the grace period
+    for each purchase shown, the publisher identity's eight fields…); None outside a request."""
+    if not has_request_context():
+        return None
+    if "settings" not in g:
+        g.settings = {key: value for key, value in db.session.execute(_ALL_SETTINGS)}
+    return g.settings
 
 
 def get_setting(key: str) -> str:
-    value = db.session.scalar(_SETTING, {"key": key})
+    stored = _request_settings()
+    value = stored.get(key) if stored is not None else db.session.scalar(_SETTING, {"key": key})
     return value if value is not None else DEFAULTS[key]
 
 
@@ -48,6 +61,9 @@ def set_setting(key: str, value: str) -> None:
     else:
         setting.value = value
     db.session.flush()
+    stored = _request_settings()
+    if stored is not None:
+        stored[key] = value
 
 
 def grace_period_days() -> int:
