@@ -14,6 +14,7 @@ Create Date: 2026-12-05 14:09:06.882553
 
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 
@@ -65,6 +66,13 @@ def upgrade():
             "ix_article_category_published", ["category_id", "published_at", "id"], unique=False
         )
         batch_op.create_index("ix_article_published", ["published_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_article_subscribers_published",
+            ["published_at", "id"],
+            unique=False,
+            postgresql_where=sa.text("subscribers_only"),
+            sqlite_where=sa.text("subscribers_only"),
+        )
 
     with op.batch_alter_table("comment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_comment_article_id"))
@@ -150,6 +158,7 @@ def downgrade():
         batch_op.create_index(batch_op.f("ix_comment_article_id"), ["article_id"], unique=False)
 
     with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.drop_index("ix_article_subscribers_published")
         batch_op.drop_index("ix_article_published")
         batch_op.drop_index("ix_article_category_published")
         batch_op.create_index(batch_op.f("ix_article_published_at"), ["published_at"], unique=False)

@@ -9,8 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from store.access import keys
 from store.access.models import AccessKey
-from store.access.services import gives_access, unlocked_articles
-from store.articles.models import Article
+from store.access.services import Unlocked, gives_access, unlocked_summary
 from store.catalog.models import Product
 from store.downloads import services as downloads
 from store.extensions import db
@@ -39,7 +38,8 @@ class Grants:
     """What one subscription or one paid order gives while it is paid up."""
 
     active: bool
-    articles: list[Article] = field(default_factory=list)
+    #: the subscriber-only articles it opens: how many, and the newest few
+    unlocked: Unlocked | None = None
     article_products: list[Product] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     keys: list[KeyShown] = field(default_factory=list)
@@ -60,7 +60,11 @@ def _products(order: Order | None, recurring: bool) -> list[Product]:
 
 
 def _grants(
-    user, products: list[Product], order: Order | None, subscription: Subscription | None
+    user,
+    products: list[Product],
+    order: Order | None,
+    subscription: Subscription | None,
+    unlocked: dict[frozenset[int], Unlocked],
 ) -> Grants:
     grace = timedelta(days=grace_period_days())
     if subscription is not None:
@@ -71,7 +75,10 @@ def _grants(
     if not active:
         return grants
     grants.article_products = [p for p in products if p.grants_articles]
-    grants.articles = unlocked_articles({p.id for p in grants.article_products})
+    product_ids = frozenset(p.id for p in grants.article_products)
+    if product_ids and product_ids not in unlocked:  # once per page for the same products
+        unlocked[product_ids] = unlocked_summary(set(product_ids))
+    grants.unlocked = unlocked.get(product_ids)
     limit = current_app.config["DOWNLOAD_LIMIT"]
     for product in products:
         if product.has_file and order is not None:
@@ -98,21 +105,28 @@ def _grants(
     return grants
 
 
-def subscription_grants(user, subscriptions: list[Subscription]) -> dict[int, Grants]:
-    """Subscription id → what it gives (the recurring products of its order)."""
+def subscription_grants(
+    user, subscriptions: list[Subscription], unlocked: dict | None = None
+) -> dict[int, Grants]:
+    """Subscription id → what it gives (the recurring products of its order). `unlocked`:
+    the articles' summaries already read for the page, by products."""
+    unlocked = {} if unlocked is None else unlocked
     result = {}
     for subscription in subscriptions:
         products = _products(subscription.order, recurring=True)
         if not products and subscription.product is not None:
             products = [subscription.product]
-        result[subscription.id] = _grants(user, products, subscription.order, subscription)
+        result[subscription.id] = _grants(
+            user, products, subscription.order, subscription, unlocked
+        )
     return result
 
 
-def order_grants(user, orders: list[Order]) -> dict[int, Grants]:
+def order_grants(user, orders: list[Order], unlocked: dict | None = None) -> dict[int, Grants]:
     """Order id → what its one-time products give (while the order is paid)."""
+    unlocked = {} if unlocked is None else unlocked
     return {
-        order.id: _grants(user, products, order, None)
+        order.id: _grants(user, products, order, None, unlocked)
         for order in orders
         if (products := _products(order, recurring=False))
     }

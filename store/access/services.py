@@ -10,19 +10,21 @@ period the admin set (default 7 days). A deleted, unpaid or expired subscription
 """
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from store.articles.models import Article
+from store.articles.models import Article, article_access
 from store.articles.services import is_published
 from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
 from store.markdown import MARKDOWN, render_markdown
 from store.orders.models import Order, OrderLine, OrderStatus
+from store.pagination import count_up_to
 from store.settings.services import grace_period_days
 from store.subscriptions.models import Subscription, SubscriptionStatus
 from store.text import normalise_newlines
@@ -75,13 +77,14 @@ def reader_subscriptions(user) -> list[Subscription]:
     )
 
 
-def paid_one_time_lines(user) -> list[OrderLine]:
-    """The one-time lines of the user's paid orders (a refund or failure takes them away)."""
+def paid_one_time_products(user) -> set[int]:
+    """The products of the one-time lines of the user's paid orders (a refund or failure takes
+    them away): distinct ids, however many orders bought them."""
     if not getattr(user, "is_authenticated", False):
-        return []
-    return list(
+        return set()
+    return set(
         db.session.scalars(
-            sa.select(OrderLine)
+            sa.select(OrderLine.product_id)
             .join(Order)
             .where(
                 Order.user_id == user.id,
@@ -89,6 +92,7 @@ def paid_one_time_lines(user) -> list[OrderLine]:
                 OrderLine.interval.is_(None),
                 OrderLine.product_id.is_not(None),
             )
+            .distinct()
         )
     )
 
@@ -100,7 +104,7 @@ def granted_product_ids(user, grant: str = "articles") -> set[int]:
     for subscription in reader_subscriptions(user):
         if gives_access(subscription, grace):
             paid |= subscription_product_ids(subscription)
-    paid |= {line.product_id for line in paid_one_time_lines(user) if line.product_id}
+    paid |= {product_id for product_id in paid_one_time_products(user) if product_id}
     if not paid:
         return set()
     flag = getattr(Product, f"grants_{grant}")
@@ -202,18 +206,44 @@ def _escape_markdown(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
-def unlocked_articles(product_ids: set[int]) -> list[Article]:
+def unlocked_query(product_ids: set[int]):
     """The published subscriber-only articles that these products open (those that grant
-    articles; see `granted_product_ids`)."""
-    if not product_ids:
-        return []
-    articles = db.session.scalars(
-        sa.select(Article)
-        .options(selectinload(Article.access_products))
-        .where(Article.subscribers_only.is_(True), is_published())
-        .order_by(Article.published_at.desc())
+    articles; see `granted_product_ids`), newest first: `unlocks` in SQL, so that a count or
+    a page of them never loads them all."""
+    listed = sa.exists().where(article_access.c.article_id == Article.id)
+    opened = sa.exists().where(
+        article_access.c.article_id == Article.id,
+        article_access.c.product_id.in_(sorted(product_ids)),
     )
-    return [article for article in articles if unlocks(article, product_ids)]
+    return (
+        sa.select(Article)
+        .where(Article.subscribers_only.is_(True), is_published(), sa.or_(~listed, opened))
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
+
+
+#: how far the unlocked articles of a purchase are counted ("more than 1 000")
+UNLOCKED_COUNTED = 1_000
+
+
+@dataclass
+class Unlocked:
+    """What a purchase opens, as /account says it: how many (up to UNLOCKED_COUNTED) and the
+    newest few."""
+
+    count: int
+    capped: bool
+    newest: list[Article]
+
+
+def unlocked_summary(product_ids: set[int], newest: int = 5) -> Unlocked:
+    """Two bounded queries, whatever the number of articles."""
+    if not product_ids:
+        return Unlocked(0, False, [])
+    query = unlocked_query(product_ids)
+    counted = count_up_to(query, UNLOCKED_COUNTED)
+    articles = list(db.session.scalars(query.limit(newest))) if counted else []
+    return Unlocked(min(counted, UNLOCKED_COUNTED), counted > UNLOCKED_COUNTED, articles)
 
 
 def offer_for(article: Article):

@@ -37,6 +37,14 @@ class Article(Model):
     __table_args__ = (
         sa.Index("ix_article_published", "published_at", "id"),
         sa.Index("ix_article_category_published", "category_id", "published_at", "id"),
+        # What a subscription opens, newest first (/account counts and lists them).
+        sa.Index(
+            "ix_article_subscribers_published",
+            "published_at",
+            "id",
+            postgresql_where=sa.text("subscribers_only"),
+            sqlite_where=sa.text("subscribers_only"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,11 +6,13 @@ import re
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from store.accounts.models import User, normalise_email
 from store.database import contains_text, utcnow
 from store.extensions import db
 from store.orders.models import ORDER_TRANSITIONS, Order, OrderLine, OrderMode, OrderStatus
+from store.pagination import UncountedPage, paginate_uncounted
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +104,20 @@ def place_order(user: User, cart) -> Order:
     return order
 
 
-def orders_for(user: User) -> list[Order]:
-    """A customer's orders, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Order)
-            .where(Order.user_id == user.id)
-            .order_by(Order.created_at.desc(), Order.id.desc())
-        )
+#: a customer's orders, newest first, each with its lines and their products
+_ORDERS_OF = (
+    sa.select(Order)
+    .options(selectinload(Order.lines).selectinload(OrderLine.product))
+    .where(Order.user_id == sa.bindparam("user_id"))
+    .order_by(Order.created_at.desc(), Order.id.desc())
+)
+
+
+def orders_page(user: User, page: int = 1, per_page: int = 10) -> UncountedPage:
+    """A page of a customer's orders, newest first: three statements, whatever the number of
+    orders (the page, then the lines and products of its orders)."""
+    return paginate_uncounted(
+        _ORDERS_OF, page=page, per_page=per_page, error_out=False, params={"user_id": user.id}
     )
 
 

@@ -9,10 +9,12 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from store.accounts.models import User
 from store.extensions import db
 from store.orders.models import Order, OrderMode
+from store.pagination import UncountedPage, paginate_uncounted
 from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.models import Customer, Payment, PaymentStatus
@@ -134,14 +136,24 @@ def payments_of_subscription(subscription: Subscription) -> list[Payment]:
     return list(db.session.scalars(query))
 
 
-def payments_of_user(user: User) -> list[Payment]:
-    """Every payment of a customer (one-time and subscription), newest first."""
-    query = (
-        sa.select(Payment)
-        .where(Payment.user_id == user.id)
-        .order_by(Payment.created_at.desc(), Payment.id.desc())
+#: a customer's payments, newest first, with what each paid for
+_PAYMENTS_OF = (
+    sa.select(Payment)
+    .options(
+        selectinload(Payment.order).selectinload(Order.lines),
+        selectinload(Payment.subscription).selectinload(Subscription.product),
     )
-    return list(db.session.scalars(query))
+    .where(Payment.user_id == sa.bindparam("user_id"))
+    .order_by(Payment.created_at.desc(), Payment.id.desc())
+)
+
+
+def payments_page(user: User, page: int = 1, per_page: int = 10) -> UncountedPage:
+    """A page of a customer's payments (one-time and subscription), newest first: a fixed
+    number of statements whatever the number of payments."""
+    return paginate_uncounted(
+        _PAYMENTS_OF, page=page, per_page=per_page, error_out=False, params={"user_id": user.id}
+    )
 
 
 # --- invoices --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from store.catalog.models import Product
 from store.database import utcnow
 from store.extensions import db
 from store.ops.logging import tag_order
-from store.orders.models import Order, OrderMode
+from store.orders.models import Order, OrderLine, OrderMode
 from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.models import Payment, PaymentStatus
@@ -215,13 +215,20 @@ def trial_days_for(user, products: Iterable[Product]) -> int | None:
     return days
 
 
-def subscriptions_for(user: User) -> list[Subscription]:
-    """A customer's subscriptions, newest first."""
+def subscriptions_for(user: User, limit: int = 10) -> list[Subscription]:
+    """A customer's newest subscriptions, each with its product and its order's lines."""
     return list(
         db.session.scalars(
             sa.select(Subscription)
+            .options(
+                selectinload(Subscription.product),
+                selectinload(Subscription.order)
+                .selectinload(Order.lines)
+                .selectinload(OrderLine.product),
+            )
             .where(Subscription.user_id == user.id)
             .order_by(Subscription.created_at.desc(), Subscription.id.desc())
+            .limit(limit)
         )
     )
 

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from store.access import purchases
+from store.access.services import granted_product_ids, unlocked_query
 from store.accounts import services
 from store.accounts.forms import (
     PasswordChangeForm,
@@ -23,15 +24,17 @@ from store.accounts.forms import (
 from store.accounts.views.blueprint import bp, password_checked, start_session
 from store.extensions import db
 from store.i18n import current_language
-from store.orders.services import order_for, orders_for
+from store.orders.services import order_for, orders_page
+from store.pagination import paginate_uncounted
 from store.payments import gateway
 from store.payments.services import (
     customer_for_user,
     fill_missing_invoice_links,
-    payments_of_user,
+    payments_page,
 )
 from store.subscriptions.models import SubscriptionStatus
 from store.subscriptions.services import subscriptions_for
+from store.urls import page_number
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +59,25 @@ def password():
     return render_template("accounts/password.html", form=form), status
 
 
+#: subscriptions, orders and payments shown on /account (the newest; the rest a click away)
+ACCOUNT_ROWS = 10
+#: rows on a page of /account/orders, /account/payments, /account/articles
+LIST_ROWS = 20
+
+
 def _account_page(shown_key=None):
-    """Mon compte, with what each purchase gives; keys issued now are shown whole, once."""
-    subscriptions = subscriptions_for(current_user)
-    orders = orders_for(current_user)
-    payments = payments_of_user(current_user)
-    fill_missing_invoice_links(payments)
+    """Mon compte, with what each purchase gives; keys issued now are shown whole, once.
+    The newest subscriptions, orders and payments only, whatever a customer has: a bounded
+    page in a fixed number of statements."""
+    subscriptions = subscriptions_for(current_user, limit=ACCOUNT_ROWS)
+    orders = orders_page(current_user, per_page=ACCOUNT_ROWS)
+    payments = payments_page(current_user, per_page=ACCOUNT_ROWS)
+    fill_missing_invoice_links(payments.items)
+    unlocked: dict = {}  # the articles a set of products opens, read once for the page
     page = render_template(
         "accounts/index.html",
-        subscription_grants=purchases.subscription_grants(current_user, subscriptions),
-        order_grants=purchases.order_grants(current_user, orders),
+        subscription_grants=purchases.subscription_grants(current_user, subscriptions, unlocked),
+        order_grants=purchases.order_grants(current_user, orders.items, unlocked),
         shown_key=shown_key,
         orders=orders,
         payments=payments,
@@ -111,6 +123,48 @@ def regenerate_key(key_id: int):
         return redirect(url_for("accounts.index"), code=303)
     logger.info("user %s regenerated access key %s", current_user.id, shown.row.prefix)
     return _account_page(shown_key=shown)
+
+
+@bp.get("/orders")
+@login_required
+def orders():
+    """Every order of the customer, a page at a time, with what each gives."""
+    found = orders_page(current_user, page_number(request.args.get("page")), LIST_ROWS)
+    page = render_template(
+        "accounts/orders.html",
+        orders=found,
+        order_grants=purchases.order_grants(current_user, found.items),
+        download_limit=current_app.config["DOWNLOAD_LIMIT"],
+    )
+    db.session.commit()  # keys issued while rendering
+    return page
+
+
+@bp.get("/payments")
+@login_required
+def payments():
+    """Every payment of the customer, a page at a time, with its invoice."""
+    found = payments_page(current_user, page_number(request.args.get("page")), LIST_ROWS)
+    fill_missing_invoice_links(found.items)
+    page = render_template("accounts/payments.html", payments=found)
+    db.session.commit()  # invoice links fetched
+    return page
+
+
+@bp.get("/articles")
+@login_required
+def articles():
+    """The subscriber-only articles the customer's purchases open, newest first."""
+    product_ids = granted_product_ids(current_user)
+    found = None
+    if product_ids:
+        found = paginate_uncounted(
+            unlocked_query(product_ids),
+            page=page_number(request.args.get("page")),
+            per_page=LIST_ROWS,
+            error_out=False,
+        )
+    return render_template("accounts/articles.html", articles=found)
 
 
 @bp.get("/orders/<number>")

@@ -10,10 +10,14 @@ from store.accounts.models import User
 from store.accounts.services import search_users
 from store.admin.views.blueprint import bp, paginated
 from store.extensions import db
-from store.orders.services import orders_for
+from store.orders.services import orders_page
 from store.subscriptions.services import subscriptions_for
 
 logger = logging.getLogger(__name__)
+
+
+#: orders and subscriptions shown on a customer's page
+CUSTOMER_ROWS = 20
 
 
 @bp.get("/customers")
@@ -30,8 +34,9 @@ def customer_detail(user_id: int):
     return render_template(
         "admin/customer_detail.html",
         customer=user,
-        orders=orders_for(user),
-        subscriptions=subscriptions_for(user),
+        # the newest: the orders list, searched by this email, has them all
+        orders=orders_page(user, per_page=CUSTOMER_ROWS),
+        subscriptions=subscriptions_for(user, limit=CUSTOMER_ROWS),
     )
 
 
