@@ -217,7 +217,9 @@ def unlocked_query(product_ids: set[int]):
     )
     return (
         sa.select(Article)
-        .where(Article.subscribers_only.is_(True), is_published(), sa.or_(~listed, opened))
+        # the bare column, as the partial index ix_article_subscribers_published says it
+        # (PostgreSQL does not take `IS true` for it)
+        .where(Article.subscribers_only, is_published(), sa.or_(~listed, opened))
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
 
