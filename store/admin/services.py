@@ -213,60 +213,13 @@ class Dashboard:
     legal_identity_missing: list[IdentityField]
 
 
-def monthly_value_cents(subscription: Subscription) -> int:
-    """What a subscription brings per month (a yearly plan counts for 1/12), rounded half up:
-    the same figure `_MONTHLY_VALUE` gives in SQL."""
-    periods = [
-        (line.total_cents, line.interval)
-        for line in (subscription.order.lines if subscription.order else [])
-        if line.interval
-    ]
-    if periods:
-        return sum(_per_month(cents, interval.months) for cents, interval in periods)
-    product = subscription.product
-    if product is None or not product.interval:
-        return 0
-    return _per_month(product.price_cents, product.interval.months)
-
-
-def _per_month(cents: int, months: int) -> int:
-    return (2 * cents + months) // (2 * months)  # half up, in integers
-
-
-def _months(interval_column) -> sa.ColumnElement[int]:
-    return sa.case((interval_column == "year", 12), else_=1)
-
-
-def _monthly_value() -> sa.ColumnElement[int]:
-    """`monthly_value_cents` of a subscription row, in SQL: its order's recurring lines, else
-    its product's price, per month."""
-    line_months = _months(OrderLine.interval)
-    from_lines = (
-        sa.select(
-            sa.func.sum(
-                (2 * OrderLine.unit_price_cents * OrderLine.quantity + line_months)
-                // (2 * line_months)
-            )
-        )
-        .where(OrderLine.order_id == Subscription.order_id, OrderLine.interval.is_not(None))
-        .scalar_subquery()
-    )
-    product_months = _months(Product.billing)
-    from_product = (
-        sa.select((2 * Product.price_cents + product_months) // (2 * product_months))
-        .where(Product.id == Subscription.product_id, Product.billing != Billing.ONE_TIME)
-        .scalar_subquery()
-    )
-    return sa.func.coalesce(from_lines, from_product, 0)
-
-
 def dashboard() -> Dashboard:
     """The figures on the admin's front page: one aggregate query each, whatever the number
     of subscriptions, orders, payments or comments."""
     active, mrr = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(_monthly_value()), 0)).where(
-            Subscription.status.in_(PAID_UP_STATUSES)
-        )
+        sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(Subscription.monthly_value_cents), 0)
+        ).where(Subscription.status.in_(PAID_UP_STATUSES))
     ).one()
     since = utcnow() - timedelta(days=30)
     revenue = db.session.scalar(

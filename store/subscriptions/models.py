@@ -4,7 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from store.accounts.models import User
 from store.catalog.models import Product
@@ -79,6 +79,9 @@ class Subscription(Model):
     #: when the subscription last became past due (the grace period counts from here)
     past_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: what it brings per month, in cents (`monthly_value_cents`), kept with the row so that
+    #: the dashboard sums a column instead of reading every subscription's order lines
+    monthly_value_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -102,3 +105,37 @@ class Subscription(Model):
 
     def __repr__(self) -> str:
         return f"<Subscription {self.stripe_subscription_id} {self.status}>"
+
+
+def per_month(cents: int, months: int) -> int:
+    """`cents` for `months` months, per month, rounded half up (in integers)."""
+    return (2 * cents + months) // (2 * months)
+
+
+def monthly_value_cents(subscription: Subscription) -> int:
+    """What a subscription brings per month: its order's recurring lines (a yearly plan
+    counts for 1/12), else its product's price."""
+    periods = [
+        (line.total_cents, line.interval)
+        for line in (subscription.order.lines if subscription.order else [])
+        if line.interval
+    ]
+    if periods:
+        return sum(per_month(cents, interval.months) for cents, interval in periods)
+    product = subscription.product
+    if product is None or not product.interval:
+        return 0
+    return per_month(product.price_cents, product.interval.months)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _keep_monthly_values(session, flush_context, instances) -> None:
+    """Every subscription written carries its monthly value, however it was written (a
+    webhook, the back office, a test): the order lines it reads never change after the order
+    is placed."""
+    with session.no_autoflush:
+        for obj in (*session.new, *session.dirty):
+            if isinstance(obj, Subscription):
+                value = monthly_value_cents(obj)
+                if obj.monthly_value_cents != value:
+                    obj.monthly_value_cents = value

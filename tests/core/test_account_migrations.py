@@ -99,3 +99,37 @@ def test_stored_emails_become_nfc_unless_another_account_has_that_form(migrated_
     emails = _db.session.scalars(sa.select(User.email).order_by(User.id)).all()
     # the second José is left as typed: the third account already has the NFC form
     assert emails == ["al\u00edce@example.org", "jose\u0301@example.org", "jos\u00e9@example.org"]
+
+
+def test_every_subscription_gets_its_monthly_value(migrated_app):
+    """The figure the dashboard sums: the order's recurring lines per month, else the
+    product's price per month; rows written afterwards keep it up to date themselves."""
+    upgrade(revision="5d8ce272c096")
+    statements = [
+        "INSERT INTO product (id, slug, name, short_description, description, headline,"
+        " price_cents, currency, billing, active, position, featured, grants_articles,"
+        " grants_download, grants_access_key, created_at, updated_at) VALUES"
+        " (1, 'an', 'Annuel', '', '', '', 8406, 'EUR', 'year', true, 1, false, true, false,"
+        " false, '2024-04-02 08:00:00', '2024-04-02 08:00:00')",
+        "INSERT INTO customer_order (id, number, email, status, currency, total_cents, mode,"
+        " discount_cents, created_at, updated_at) VALUES (1, 'GA-00000001', 'a@b.c', 'paid',"
+        " 'EUR', 1400, 'subscription', 0, '2024-04-02 08:00:00', '2024-04-02 08:00:00')",
+        "INSERT INTO order_line (order_id, product_id, title, unit_price_cents, currency,"
+        " interval, quantity) VALUES (1, NULL, 'Mensuel', 700, 'EUR', 'month', 2),"
+        " (1, NULL, 'Guide', 1900, 'EUR', NULL, 1)",
+        "INSERT INTO subscription (stripe_subscription_id, stripe_customer_id, order_id,"
+        " product_id, status, cancel_at_period_end, created_at, updated_at) VALUES"
+        " ('sub_lines', 'cus', 1, NULL, 'active', false, '2024-04-02', '2024-04-02'),"
+        " ('sub_product', 'cus', NULL, 1, 'active', false, '2024-04-02', '2024-04-02')",
+    ]
+    with _db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(sa.text(statement))
+    upgrade()
+    values = dict(
+        _db.session.execute(
+            sa.text("SELECT stripe_subscription_id, monthly_value_cents FROM subscription")
+        ).all()
+    )
+    # 2 × 7,00 € a month (the one-time guide counts for nothing); 84,06 € a year → 7,01 € (700.5 up)
+    assert values == {"sub_lines": 1400, "sub_product": 701}

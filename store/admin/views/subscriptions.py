@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from store.access.keys import keys_of
-from store.admin import services
 from store.admin.forms import ConfirmForm
 from store.admin.views.blueprint import bp, confirm, paginated
 from store.extensions import db
@@ -41,7 +40,7 @@ def subscription_detail(subscription_id: int):
         payments=payments_of_subscription(subscription),
         access_keys=keys_of(subscription_id=subscription.id),
         form=ConfirmForm(),
-        monthly=services.monthly_value_cents(subscription),
+        monthly=subscription.monthly_value_cents,
     )
 
 
