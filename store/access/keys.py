@@ -41,7 +41,8 @@ def _new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def _source(subscription: Subscription | None, order: Order | None) -> str:
+def source(subscription: Subscription | None, order: Order | None) -> str:
+    """The purchase a key is for: "subscription:<id>", or "order:<id>" for a one-time one."""
     if subscription is not None:
         return f"subscription:{subscription.id}"
     if order is None:
@@ -49,10 +50,16 @@ def _source(subscription: Subscription | None, order: Order | None) -> str:
     return f"order:{order.id}"
 
 
+def live_keys(sources: list[str]) -> dict[str, AccessKey]:
+    """The keys in force of these purchases (by `source`), in one query."""
+    rows = db.session.scalars(sa.select(AccessKey).where(AccessKey.live_for.in_(sources)))
+    return {row.live_for: row for row in rows if row.live_for}
+
+
 def live_key(subscription: Subscription | None, order: Order | None) -> AccessKey | None:
     """The purchase's key in force, if one was issued."""
     return db.session.scalar(
-        sa.select(AccessKey).where(AccessKey.live_for == _source(subscription, order))
+        sa.select(AccessKey).where(AccessKey.live_for == source(subscription, order))
     )
 
 
@@ -76,7 +83,7 @@ def issue_key(
         order_id=order.id if order is not None and subscription is None else None,
         key_hash=hash_key(key),
         prefix=key[: len(KEY_PREFIX) + SHOWN_CHARACTERS],
-        live_for=_source(subscription, order),
+        live_for=source(subscription, order),
     )
     db.session.add(row)
     db.session.flush()

@@ -1,6 +1,7 @@
 """What each of a customer's purchases gives them now, for /account: the subscriber-only
 articles it opens, the files to download and the access key, with how to use each."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -59,12 +60,42 @@ def _products(order: Order | None, recurring: bool) -> list[Product]:
     ]
 
 
+@dataclass
+class _Reads:
+    """What the grants of one page read once for all the purchases it shows: the articles a
+    set of products opens, the downloads used, the keys in force."""
+
+    unlocked: dict[frozenset[int], Unlocked] = field(default_factory=dict)
+    #: (order id, product id) → downloads used
+    downloads: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: a purchase's source ("order:1", "subscription:2") → its key in force
+    keys: dict[str, AccessKey] = field(default_factory=dict)
+
+    def read(self, purchases: Sequence[tuple[list[Product], Order | None, Subscription | None]]):
+        """One query for the downloads and one for the keys of all `purchases`."""
+        with_files = [
+            order.id
+            for products, order, _ in purchases
+            if order is not None and any(p.has_file for p in products)
+        ]
+        if with_files:
+            self.downloads.update(downloads.downloads_of_orders(with_files))
+        sources = [
+            keys.source(subscription, order)
+            for products, order, subscription in purchases
+            if any(p.grants_access_key for p in products)
+        ]
+        if sources:
+            self.keys.update(keys.live_keys(sources))
+        return self
+
+
 def _grants(
     user,
     products: list[Product],
     order: Order | None,
     subscription: Subscription | None,
-    unlocked: dict[frozenset[int], Unlocked],
+    reads: _Reads,
 ) -> Grants:
     grace = timedelta(days=grace_period_days())
     if subscription is not None:
@@ -76,13 +107,13 @@ def _grants(
         return grants
     grants.article_products = [p for p in products if p.grants_articles]
     product_ids = frozenset(p.id for p in grants.article_products)
-    if product_ids and product_ids not in unlocked:  # once per page for the same products
-        unlocked[product_ids] = unlocked_summary(set(product_ids))
-    grants.unlocked = unlocked.get(product_ids)
+    if product_ids and product_ids not in reads.unlocked:  # once per page for these products
+        reads.unlocked[product_ids] = unlocked_summary(set(product_ids))
+    grants.unlocked = reads.unlocked.get(product_ids)
     limit = current_app.config["DOWNLOAD_LIMIT"]
     for product in products:
         if product.has_file and order is not None:
-            used = downloads.downloads_used(order.id, product.id)
+            used = reads.downloads.get((order.id, product.id), 0)
             grants.downloads.append(
                 Download(
                     product, downloads.download_url(order.id, product.id, user.id), limit - used
@@ -90,7 +121,7 @@ def _grants(
             )
     key_product = next((p for p in products if p.grants_access_key), None)
     if key_product is not None:
-        row = keys.live_key(subscription, order)
+        row = reads.keys.get(keys.source(subscription, order))
         full = None
         if row is None:  # first time shown: issue it, and show it whole this once
             try:
@@ -106,30 +137,42 @@ def _grants(
 
 
 def subscription_grants(
-    user, subscriptions: list[Subscription], unlocked: dict | None = None
+    user, subscriptions: list[Subscription], reads: _Reads | None = None
 ) -> dict[int, Grants]:
-    """Subscription id → what it gives (the recurring products of its order). `unlocked`:
-    the articles' summaries already read for the page, by products."""
-    unlocked = {} if unlocked is None else unlocked
-    result = {}
+    """Subscription id → what it gives (the recurring products of its order). `reads`: what
+    the page already read (the articles a set of products opens)."""
+    purchases = []
     for subscription in subscriptions:
         products = _products(subscription.order, recurring=True)
         if not products and subscription.product is not None:
             products = [subscription.product]
-        result[subscription.id] = _grants(
-            user, products, subscription.order, subscription, unlocked
-        )
-    return result
-
-
-def order_grants(user, orders: list[Order], unlocked: dict | None = None) -> dict[int, Grants]:
-    """Order id → what its one-time products give (while the order is paid)."""
-    unlocked = {} if unlocked is None else unlocked
+        purchases.append((products, subscription.order, subscription))
+    reads = (reads or _Reads()).read(purchases)
     return {
-        order.id: _grants(user, products, order, None, unlocked)
+        subscription.id: _grants(user, products, order, subscription, reads)
+        for products, order, subscription in purchases
+        if subscription is not None
+    }
+
+
+def order_grants(user, orders: list[Order], reads: _Reads | None = None) -> dict[int, Grants]:
+    """Order id → what its one-time products give (while the order is paid)."""
+    purchases = [
+        (products, order, None)
         for order in orders
         if (products := _products(order, recurring=False))
+    ]
+    reads = (reads or _Reads()).read(purchases)
+    return {
+        order.id: _grants(user, products, order, None, reads)
+        for products, order, _ in purchases
+        if order is not None
     }
+
+
+def page_reads() -> _Reads:
+    """A page's reads, shared by the grants of its subscriptions and of its orders."""
+    return _Reads()
 
 
 def owns_key(user, key_id: int) -> bool:

@@ -182,6 +182,16 @@ def read_link(token: str) -> tuple[int, int, int] | None:
     return None
 
 
+def downloads_of_orders(order_ids: list[int]) -> dict[tuple[int, int], int]:
+    """(order id, product id) → downloads used, for these orders, in one query."""
+    rows = db.session.execute(
+        sa.select(DownloadCount.order_id, DownloadCount.product_id, DownloadCount.downloads).where(
+            DownloadCount.order_id.in_(order_ids)
+        )
+    )
+    return {(order_id, product_id): used for order_id, product_id, used in rows}
+
+
 def downloads_used(order_id: int, product_id: int) -> int:
     count = db.session.scalar(
         sa.select(DownloadCount.downloads).where(

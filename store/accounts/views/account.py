@@ -73,11 +73,11 @@ def _account_page(shown_key=None):
     orders = orders_page(current_user, per_page=ACCOUNT_ROWS)
     payments = payments_page(current_user, per_page=ACCOUNT_ROWS)
     fill_missing_invoice_links(payments.items)
-    unlocked: dict = {}  # the articles a set of products opens, read once for the page
+    reads = purchases.page_reads()  # what both kinds of purchase read once for the page
     page = render_template(
         "accounts/index.html",
-        subscription_grants=purchases.subscription_grants(current_user, subscriptions, unlocked),
-        order_grants=purchases.order_grants(current_user, orders.items, unlocked),
+        subscription_grants=purchases.subscription_grants(current_user, subscriptions, reads),
+        order_grants=purchases.order_grants(current_user, orders.items, reads),
         shown_key=shown_key,
         orders=orders,
         payments=payments,
