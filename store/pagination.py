@@ -42,12 +42,14 @@ class CountedPage:
         return self.page + 1 if self.has_next else None
 
 
-def count_up_to(query, limit: int, params: dict | None = None) -> int:
+def count_up_to(query, limit: int, params: dict | None = None, *, keep_order: bool = False) -> int:
     """How many rows `query` selects, counting no further than `limit` + 1: a list of 78,000
-    rows is "more than `limit`" after reading `limit` + 1 of them, not all of them."""
+    rows is "more than `limit`" after reading `limit` + 1 of them, not all of them.
+    `keep_order`: count in the query's order, so that the database may walk the index of that
+    order and stop at `limit` + 1 (rather than gather every match first)."""
+    ordered = query if keep_order else query.order_by(None)
     bounded = (
-        query.order_by(None)
-        .with_only_columns(sa.literal(1), maintain_column_froms=True)
+        ordered.with_only_columns(sa.literal(1), maintain_column_froms=True)
         .limit(limit + 1)
         .subquery()
     )
