@@ -43,9 +43,10 @@ VOLUMES = {
     "full": Volume(100_000, 205_000, 200_000, 500_000, 300_000, 5_000, 200),
     "tenth": Volume(10_000, 20_500, 20_000, 50_000, 30_000, 500, 200),
     "tiny": Volume(60, 120, 40, 100, 60, 20, 12),
-    #: the demo content, the three accounts, and seven articles (one for subscribers) so that
-    #: every page of the bench exists
-    "demo": Volume(7, 0, 0, 0, 0, 0, 0),
+    #: the demo content, the three accounts, seven articles (one for subscribers) and three
+    #: orders of the subscriber (a subscription, two one-time), so that every page of the bench
+    #: exists and shows the same kinds of things
+    "demo": Volume(7, 0, 0, 0, 3, 0, 3),
 }
 
 #: paragraphs the article bodies are made of (most mention "intelligence", as most articles
