@@ -59,7 +59,7 @@ def test_every_published_article_is_in_one_part_in_both_languages(
 
 
 def test_a_part_is_streamed_and_within_every_limit(client, db, create_article):
-    """The real part size: 4,000 articles, each in two languages, with the longest slug a
+    """The real part size: 2,000 articles, each in two languages, with the longest slug a
     title can give (200 characters), stays under 50,000 URLs and 10 MB."""
     article = create_article(slug="a" * 200)
     response = client.get("/sitemap-articles-1.xml")
