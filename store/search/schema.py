@@ -119,11 +119,16 @@ END $$"""
 
 
 def trigram_statement(table: str, column: str) -> str:
-    return f"""DO $$
+    """The index, created only where pg_trgm is installed (names from TRIGRAM_INDEXES)."""
+    create = f"CREATE INDEX IF NOT EXISTS {trigram_index(table, column)} ON {table}"
+    using = f" USING gin ({column} gin_trgm_ops);"
+    return _IF_TRIGRAM.replace("@CREATE@", create + using)
+
+
+_IF_TRIGRAM = """DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
-    CREATE INDEX IF NOT EXISTS {trigram_index(table, column)} ON {table}
-      USING gin ({column} gin_trgm_ops);
+    @CREATE@
   END IF;
 END $$"""
 
