@@ -10,9 +10,13 @@ import os
 import re
 import secrets
 import threading
+from dataclasses import dataclass
 
+import jinja2
+import jinja2.bccache
 import psycopg
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from psycopg import sql
@@ -58,13 +62,45 @@ def postgresql_url() -> str | None:
     return given.set(database=f"{given.database}_{worker}").render_as_string(hide_password=False)
 
 
-def database_url(tmp_path) -> str:
-    return postgresql_url() or f"sqlite:///{tmp_path / 'store.db'}"
+@dataclass
+class WorkerDatabase:
+    """The database every test of one process (one xdist worker) uses: its schema is built
+    once, by the first test's app, and emptied after each test (`empty_tables`), instead of
+    being dropped and built again around every test. A test that wipes the schema itself
+    (a migration test) sets `built` back to False."""
+
+    url: str
+    built: bool = False
+
+
+def empty_tables(db) -> None:
+    """Every row of every table gone, ids starting again at 1, as a new schema would be:
+    PostgreSQL truncates them all at once; SQLite deletes children before parents, then
+    empties the search index and the AUTOINCREMENT counters."""
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(connection.dialect.identifier_preparer.quote(t.name) for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        for table in reversed(tables):
+            connection.execute(table.delete())
+        connection.execute(sa.text("INSERT INTO article_fts(article_fts) VALUES ('delete-all')"))
+        if connection.execute(
+            sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+        ).first():
+            connection.execute(sa.text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture(scope="session")
+def worker_database(tmp_path_factory) -> WorkerDatabase:
+    basetemp = tmp_path_factory.getbasetemp()
+    return WorkerDatabase(postgresql_url() or f"sqlite:///{basetemp / 'store.db'}")
 
 
 def pytest_sessionstart(session):
     """Create this xdist worker's PostgreSQL database if it is missing. It is never dropped:
-    the next run reuses it, and every test drops and creates the tables anyway."""
+    the next run reuses it, and the first test of the run builds the tables again."""
     url = postgresql_url()
     if url is None or not os.environ.get("PYTEST_XDIST_WORKER"):
         return
@@ -78,6 +114,26 @@ def pytest_sessionstart(session):
             return
         with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # created meanwhile
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the whole test process: every test builds its own app, and
+    each app's Jinja would parse and compile every template it renders again (about 60 ms a
+    test). Keyed by template and source checksum, so an edited template is compiled anew."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = TemplateCache()
 
 
 @pytest.fixture
@@ -99,7 +155,7 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(tmp_path, app_config, monkeypatch):
+def app(tmp_path, app_config, monkeypatch, worker_database):
     # Production defaults (Secure cookies…) whatever the shell exports; tests that need
     # development set STORE_ENV themselves.
     monkeypatch.delenv("STORE_ENV", raising=False)
@@ -107,7 +163,7 @@ def app(tmp_path, app_config, monkeypatch):
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": worker_database.url,
             "SITE_NAME": "GPT Actu",
             "PUBLIC_URL": "http://localhost",
             "PAGE_CACHE_SECONDS": 0,  # tests read fresh pages; tests/ops covers the cache
@@ -122,13 +178,16 @@ def app(tmp_path, app_config, monkeypatch):
         }
     )
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+        if not worker_database.built:
+            _db.drop_all()
+            _db.create_all()
+            worker_database.built = True
     yield app
     with app.app_context():
         _db.session.remove()
-        _db.drop_all()
+        empty_tables(_db)
         _db.engine.dispose()
 
 

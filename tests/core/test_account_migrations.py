@@ -34,7 +34,7 @@ def empty_schema(engine) -> None:
 
 
 @pytest.fixture
-def migrated_app(tmp_path):
+def migrated_app(tmp_path, worker_database):
     app = create_app(
         {
             "TESTING": True,
@@ -48,6 +48,7 @@ def migrated_app(tmp_path):
         _db.session.remove()
         empty_schema(_db.engine)
         _db.engine.dispose()
+    worker_database.built = False  # on PostgreSQL, the next test's app builds the schema again
 
 
 def test_every_account_gets_its_own_token_and_ids_are_never_given_again(migrated_app):
