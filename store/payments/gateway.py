@@ -331,15 +331,16 @@ class MalformedEvent(ValueError):
 SIGNATURE_TOLERANCE_SECONDS = 300
 
 
-def _signed_at(signature: str) -> list[int]:
-    """The `t=` values of a Stripe-Signature header (a value too long to be a time is skipped:
-    the library refuses the header anyway)."""
-    times = []
+def _signed_at(signature: str) -> int | None:
+    """The time a Stripe-Signature header says it was made, read as Stripe's library reads it
+    (the first item named exactly `t`), or None when that value is not plain digits. Stripe
+    writes plain digits; the library would also take `+T`, ` T` or `000T` (int() does), and
+    sign-check them the same, so only plain digits are compared with the clock."""
     for item in signature.split(","):
-        name, _, value = item.strip().partition("=")
-        if name == "t" and value.isdigit() and len(value) <= 12:
-            times.append(int(value))
-    return times
+        name, _, value = item.partition("=")
+        if name == "t":
+            return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
+    return None
 
 
 def _refuse_constant(name: str) -> None:
@@ -384,7 +385,10 @@ def verify_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
         raise BadSignature("body is not UTF-8") from error
     # The library refuses signatures older than the tolerance, not ones from the future (a
     # signature made ahead of time would be replayable until then).
-    if any(t > time.time() + SIGNATURE_TOLERANCE_SECONDS for t in _signed_at(signature)):
+    signed_at = _signed_at(signature)
+    if signed_at is None:
+        raise BadSignature("signature time is not plain digits")
+    if signed_at > time.time() + SIGNATURE_TOLERANCE_SECONDS:
         raise BadSignature("signature dated in the future")
     try:
         stripe.WebhookSignature.verify_header(
