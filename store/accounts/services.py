@@ -32,8 +32,15 @@ class EmailTaken(ValueError):
 
 
 def find_user_by_email(email: str) -> User | None:
-    """The account with this email, whatever its case."""
-    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    """The account with this email, whatever its case and Unicode form. The form typed is
+    preferred when an account has exactly it: migration d2a9c4e7f013 left an address as it
+    was where its NFC form belonged to another account, and its owner still logs in with it."""
+    typed, normal = email.strip().lower(), normalise_email(email)
+    found = {
+        user.email: user
+        for user in db.session.scalars(sa.select(User).where(User.email.in_({typed, normal})))
+    }
+    return found.get(typed) or found.get(normal)
 
 
 def register_user(email: str, password: str, *, is_admin: bool = False, locale: str = "fr") -> User:

@@ -100,6 +100,13 @@ def test_stored_emails_become_nfc_unless_another_account_has_that_form(migrated_
     emails = _db.session.scalars(sa.select(User.email).order_by(User.id)).all()
     # the second José is left as typed: the third account already has the NFC form
     assert emails == ["al\u00edce@example.org", "jose\u0301@example.org", "jos\u00e9@example.org"]
+    # and each José still finds their own account with the form they registered with
+    from store.accounts.services import find_user_by_email
+
+    ids = _db.session.scalars(sa.select(User.id).order_by(User.id)).all()
+    assert find_user_by_email("jose\u0301@example.org").id == ids[1]
+    assert find_user_by_email("JOS\u00c9@example.org").id == ids[2]
+    assert find_user_by_email("ali\u0301ce@example.org").id == ids[0]
 
 
 def test_every_subscription_gets_its_monthly_value(migrated_app):
