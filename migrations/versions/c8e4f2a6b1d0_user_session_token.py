@@ -57,11 +57,18 @@ def upgrade():
         "user_account", table_kwargs={"sqlite_autoincrement": True}
     ) as batch_op:
         batch_op.alter_column("session_token", existing_type=sa.String(length=64), nullable=False)
+    if sqlite:
+        # The rebuilt table's counter starts at the highest id left: an id freed by deleting
+        # the newest accounts before this upgrade would be given once more. A margin keeps it
+        # clear of those (references to a deleted account may linger, e.g. Stripe metadata).
+        op.execute("UPDATE sqlite_sequence SET seq = seq + 1000 WHERE name = 'user_account'")
 
 
 def downgrade():
     with op.batch_alter_table("user_account", recreate="auto") as batch_op:
+        # A version no cookie from before the upgrade carries (they all said 1 or more, and
+        # a stolen one from before a logout must not open the account again).
         batch_op.add_column(
-            sa.Column("session_version", sa.Integer(), server_default="1", nullable=False)
+            sa.Column("session_version", sa.Integer(), server_default=str(2**30), nullable=False)
         )
         batch_op.drop_column("session_token")

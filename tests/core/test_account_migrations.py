@@ -54,9 +54,17 @@ def migrated_app(tmp_path, worker_database):
 def test_every_account_gets_its_own_token_and_ids_are_never_given_again(migrated_app):
     upgrade(revision=BEFORE)
     with _db.engine.begin() as connection:
-        for email in ("a@example.org", "b@example.org", "c@example.org"):
+        for email in ("a@example.org", "b@example.org", "c@example.org", "gone@example.org"):
             connection.execute(INSERT_USER, {"email": email})
+        # the newest account deleted before the upgrade: its id must not come back either
+        gone = connection.scalar(sa.text("SELECT max(id) FROM user_account"))
+        connection.execute(sa.text("DELETE FROM user_account WHERE id = :id"), {"id": gone})
     upgrade()
+    _db.session.add(User(email="first-after@example.org", password_hash="x"))
+    _db.session.commit()
+    assert _db.session.scalar(sa.select(sa.func.max(User.id))) > gone
+    _db.session.delete(_db.session.scalar(sa.select(User).where(User.email.like("first-%"))))
+    _db.session.commit()
 
     users = _db.session.scalars(sa.select(User).order_by(User.id)).all()
     tokens = {user.session_token for user in users}
