@@ -7,7 +7,7 @@ from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Conflict, HTTPException, InternalServerError
 
 from store.extensions import db
 
@@ -117,6 +117,22 @@ def register(app: Flask) -> None:
         # A concurrent request (a double click, another tab, Stripe's webhook beside the
         # customer's return) stored the same unique row first. The views where it can happen
         # answer it themselves where they can say more; nothing reaches a 500 either way.
+        # Any other integrity error (NOT NULL, a foreign key, a CHECK) is a bug: a 500, logged
+        # with its traceback.
         db.session.rollback()
+        if not is_unique_violation(error):
+            logger.error("integrity error", exc_info=error)
+            return server_error(error)
         logger.warning("conflict with a concurrent request: %s", error.orig.__class__.__name__)
+        if request.path.startswith("/api/"):
+            from store.api.views import json_error
+
+            return json_error(Conflict(_titles()[409]))
         return render_error(409)
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Whether the database refused a row because another holds the same unique value
+    (PostgreSQL's SQLSTATE 23505; SQLite's "UNIQUE constraint failed")."""
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)

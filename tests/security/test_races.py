@@ -261,3 +261,17 @@ def test_an_admin_creating_the_same_article_twice_at_once_gets_the_conflict_page
     assert response.status_code == 409
     assert "Rechargez la page pour voir où en sont les choses" in response.get_data(as_text=True)
     assert count(db, Article) == 1
+
+
+def test_an_integrity_error_that_is_no_race_is_a_logged_500(app, db, make_user, caplog):
+    """Only a unique value stored first by another request is a conflict (409); a NOT NULL
+    or foreign-key violation is a bug, answered 500 and logged with its traceback."""
+    from sqlalchemy.exc import IntegrityError
+
+    @app.get("/broken-by-a-bug")
+    def broken():
+        raise IntegrityError("INSERT …", {}, Exception("NOT NULL constraint failed: x.y"))
+
+    response = app.test_client().get("/broken-by-a-bug")
+    assert response.status_code == 500
+    assert any(record.exc_info for record in caplog.records if record.levelname == "ERROR")
