@@ -89,20 +89,23 @@ def bounded_query(text: str) -> str:
     quoted); `-term` and `or` keep their meaning. A visitor's 200 characters of the same word
     repeated cost one term, not a hundred."""
     parts: list[str] = []
-    seen: set[tuple[str, tuple[str, ...]]] = set()
+    seen: set[tuple[str, tuple[str, ...]]] = set()  # in the current alternative
+    kept = 0
     for match in _TERM.finditer(text):
         negated, phrase, word = match.groups()
         if phrase is None and not negated and word.lower() == "or":
             if parts and parts[-1] != "or":
                 parts.append("or")
+                seen = set()  # `cat or cat dog`: the second cat belongs to another alternative
             continue
         words = _WORD.findall(phrase if phrase is not None else word)
         key = (negated, tuple(w.casefold() for w in words))
         if not words or key in seen:
             continue
-        if len(seen) >= MAX_TERMS:
+        if kept >= MAX_TERMS:
             break
         seen.add(key)
+        kept += 1
         parts.append(f'{negated}"{" ".join(words)}"')
     while parts and parts[-1] == "or":
         parts.pop()

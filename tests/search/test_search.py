@@ -298,6 +298,9 @@ def test_the_results_page_speaks_english_too(client, seeded):
         ('"elon musk" "Elon Musk" elon', '"elon musk" "elon"'),
         ("a -b or c or", '"a" -"b" or "c"'),
         ("or or a", '"a"'),
+        # each alternative keeps its own terms: `cat or cat dog` is not `cat or dog`
+        ("cat or cat dog", '"cat" or "cat" "dog"'),
+        ("cat dog or cat", '"cat" "dog" or "cat"'),
         (" ".join(f"mot{n}" for n in range(100)), " ".join(f'"mot{n}"' for n in range(8))),
         ("%_* ()", ""),
     ],
