@@ -4,7 +4,7 @@ Deleting an account erases the person, not the accounting: orders and payments s
 law keeps accounting records ten years, Code de commerce art. L123-22) but no longer say whom
 they were for. Comments the account wrote while logged in are deleted with it: they are the
 person's words and name, and no reply hangs on them. (An anonymous comment that typed the
-account's address is not theirs: anybody can type an address.) Services flush; the caller commits.
+account's address is not theirs, anybody can type an address: it stays, without the address.) Services flush; the caller commits.
 """
 
 import logging
@@ -219,6 +219,14 @@ def delete_account(user: User) -> None:
     db.session.execute(sa.delete(Customer).where(Customer.user_id == user_id))
     comment_ids = list(db.session.scalars(sa.select(Comment.id).where(Comment.user_id == user_id)))
     db.session.execute(sa.delete(Comment).where(Comment.id.in_(comment_ids)))
+    # Comments of nobody that carry the address (written before comments had accounts, or
+    # typed by a stranger): the address is the person's and goes; the words may be another's
+    # and stay.
+    db.session.execute(
+        sa.update(Comment)
+        .where(Comment.user_id.is_(None), Comment.author_email == email)
+        .values(author_email="")
+    )
     db.session.execute(
         sa.delete(OutboxMessage).where(
             sa.or_(

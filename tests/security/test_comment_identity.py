@@ -38,9 +38,16 @@ def test_a_strangers_comment_with_a_customers_address_is_never_theirs(
     form = camille.client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert 'value="Camille"' in form and "Un Inconnu" not in form
 
+    admin = logged_in(app, make_user("patron@example.org", admin=True))
+    queue = admin.client.get("/admin/comments").get_data(as_text=True)
+    assert "compte client" in queue and "saisie, non vérifiée" in queue
+
     assert camille.post("/account/delete", {"current": PASSWORD}).status_code == 303
     db.session.rollback()
-    assert db.session.scalars(sa.select(Comment.body)).all() == ["Pas de Camille."]
+    # the stranger's words stay; the address they typed, which is Camille's, goes
+    assert db.session.execute(sa.select(Comment.body, Comment.author_email)).all() == [
+        ("Pas de Camille.", "")
+    ]
 
 
 def test_a_customers_comment_carries_their_account_whatever_email_is_posted(
