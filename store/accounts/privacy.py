@@ -4,7 +4,8 @@ Deleting an account erases the person, not the accounting: orders and payments s
 law keeps accounting records ten years, Code de commerce art. L123-22) but no longer say whom
 they were for. Comments the account wrote while logged in are deleted with it: they are the
 person's words and name, and no reply hangs on them. (An anonymous comment that typed the
-account's address is not theirs, anybody can type an address: it stays, without the address.) Services flush; the caller commits.
+account's address is not theirs, anybody can type an address: it stays, without the address.)
+Services flush; the caller commits.
 """
 
 import logging

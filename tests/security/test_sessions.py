@@ -32,10 +32,10 @@ def opens_account(browser) -> bool:
     return browser.client.get("/account").status_code == 200
 
 
-def remember_login(app, user):
+def remember_login(app, user, password=PASSWORD):
     browser = visitor(app)
     response = browser.post(
-        "/account/login", {"email": user.email, "password": PASSWORD, "remember": "y"}
+        "/account/login", {"email": user.email, "password": password, "remember": "y"}
     )
     assert response.status_code == 303
     assert cookie(browser, "remember_token")
@@ -83,11 +83,20 @@ def test_a_password_change_ends_every_other_session(app, db, make_user):
     assert response.status_code == 303
     assert opens_account(here)  # the browser that changed it stays logged in
     assert not opens_account(elsewhere) and not opens_account(remembered)
+    # a remembered browser that changes the password is remembered with the new token
+    kept = remember_login(app, db.session.get(User, user.id), "un nouveau mot de passe")
+    kept.post(
+        "/account/password",
+        {
+            "current": "un nouveau mot de passe",
+            "password": "encore un autre",
+            "confirm": "encore un autre",
+        },
+    )
+    assert opens_account(with_cookies(app, remember_token=cookie(kept, "remember_token")))
     old = visitor(app).post("/account/login", {"email": user.email, "password": PASSWORD})
     assert old.status_code == 400
-    new = visitor(app).post(
-        "/account/login", {"email": user.email, "password": "un nouveau mot de passe"}
-    )
+    new = visitor(app).post("/account/login", {"email": user.email, "password": "encore un autre"})
     assert new.status_code == 303
 
 

@@ -51,7 +51,7 @@ def password():
             user = current_user._get_current_object()
             services.set_new_password(user, form.password.data)
             db.session.commit()
-            start_session(user)  # this browser stays logged in, with the new version
+            start_session(user)  # this browser stays logged in, with the new token
             logger.info("user %s changed their password", user.id)
             flash(_("Your password is changed. Every other device is logged out."), "success")
             return redirect(url_for("accounts.index"), code=303)

@@ -15,10 +15,16 @@ def next_url(form) -> str:
     return safe_next(form.next.data or request.args.get("next"), url_for("accounts.index"))
 
 
-def start_session(user, *, remember: bool = False) -> None:
-    """Log the user in with a fresh CSRF token (a token seen before login is not trusted)."""
+def start_session(user, *, remember: bool | None = None) -> None:
+    """Log the user in with a fresh CSRF token (a token seen before login is not trusted).
+    `remember` None: as this browser was (after a password or email change, its remember-me
+    cookie holds the old session token and is written again with the new one)."""
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
+    if remember is None:
+        remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in (
+            request.cookies
+        )
     login_user(user, remember=remember)
 
 
