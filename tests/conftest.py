@@ -92,6 +92,15 @@ def empty_tables(db) -> None:
             connection.execute(sa.text("DELETE FROM sqlite_sequence"))
 
 
+def empty_schema(engine) -> None:
+    """PostgreSQL: the worker's database without any table (the `app` fixture builds its own
+    again); SQLite: a new file needs nothing."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+
+
 @pytest.fixture(scope="session")
 def worker_database(tmp_path_factory) -> WorkerDatabase:
     basetemp = tmp_path_factory.getbasetemp()

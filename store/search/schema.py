@@ -142,6 +142,9 @@ DROP_STATEMENTS: dict[str, list[str]] = {
     ],
     "postgresql": [
         f"DROP INDEX IF EXISTS {PG_INDEX}",
+        # the expression index of before the column, which a downgrade of the column's
+        # migration puts back: it uses the configuration dropped below
+        f"DROP INDEX IF EXISTS {OLD_PG_INDEX}",
         f"ALTER TABLE article DROP COLUMN IF EXISTS {PG_COLUMN}",
         f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}",
     ],
@@ -158,15 +161,6 @@ def drop_search_objects(connection: sa.Connection) -> None:
     """Drop what `create_search_objects` created."""
     for statement in DROP_STATEMENTS.get(connection.dialect.name, []):
         connection.execute(sa.DDL(statement))
-
-
-def create_trigram_indexes(connection: sa.Connection) -> None:
-    """PostgreSQL: the back office's substring indexes, if pg_trgm can be installed."""
-    if connection.dialect.name != "postgresql":
-        return
-    connection.execute(sa.DDL(TRIGRAM_EXTENSION))
-    for table, column in TRIGRAM_INDEXES:
-        connection.execute(sa.DDL(trigram_statement(table, column)))
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

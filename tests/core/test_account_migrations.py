@@ -13,7 +13,7 @@ from store import create_app
 from store.accounts.models import User
 from store.extensions import db as _db
 from store.search.schema import include_object
-from tests.conftest import postgresql_url
+from tests.conftest import empty_schema, postgresql_url
 
 BEFORE = "b7d3e5f1a2c4"
 BEFORE_NFC = "c8e4f2a6b1d0"
@@ -22,15 +22,6 @@ INSERT_USER = sa.text(
     "INSERT INTO user_account (email, password_hash, is_admin, locale, created_at)"
     " VALUES (:email, 'x', false, 'fr', '2024-04-02 08:00:00.000000')"
 )
-
-
-def empty_schema(engine) -> None:
-    """PostgreSQL: the worker's database without any table (the `app` fixture builds its own
-    again); SQLite: a new file needs nothing."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
 
 
 @pytest.fixture

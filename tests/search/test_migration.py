@@ -1,5 +1,6 @@
 """The search migration: built on a live database, it indexes the articles already there."""
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -9,6 +10,7 @@ from store import create_app
 from store.extensions import db as _db
 from store.search.schema import include_object
 from store.search.services import search_articles
+from tests.conftest import empty_schema, postgresql_url
 
 INSERT_ARTICLE = sa.text(
     "INSERT INTO article (slug, title, excerpt, body, published_at, created_at, updated_at,"
@@ -56,3 +58,28 @@ def test_the_migration_indexes_existing_articles_and_the_models_still_match(tmp_
         with _db.engine.connect() as connection:
             names = sa.inspect(connection).get_table_names()
         assert not [name for name in names if name.startswith("article_fts")]
+
+
+def test_on_postgresql_the_search_migrations_go_down_and_up_again(worker_database):
+    """Down past the stored column (its migration puts the expression index back) and past
+    the search itself (which drops the text search configuration that index uses), then up."""
+    url = postgresql_url()
+    if url is None:
+        pytest.skip("PostgreSQL's search objects")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        empty_schema(_db.engine)
+        try:
+            upgrade()
+            downgrade(revision="4c4d133b5eec")
+            upgrade()
+            with _db.engine.connect() as connection:
+                context = MigrationContext.configure(
+                    connection, opts={"include_object": include_object}
+                )
+                assert compare_metadata(context, _db.metadata) == []
+        finally:
+            _db.session.remove()
+            empty_schema(_db.engine)
+            _db.engine.dispose()
+    worker_database.built = False
