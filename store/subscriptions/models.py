@@ -131,11 +131,23 @@ def monthly_value_cents(subscription: Subscription) -> int:
 @sa.event.listens_for(Session, "before_flush")
 def _keep_monthly_values(session, flush_context, instances) -> None:
     """Every subscription written carries its monthly value, however it was written (a
-    webhook, the back office, a test): the order lines it reads never change after the order
-    is placed."""
+    webhook, the back office, a test): valued when it is new or its order or product changes
+    (an order's lines never change once placed; a product's later price does not reprice
+    subscribers, as at Stripe). The order and product are read from the ids when set: a row
+    not flushed yet loads no relationship from an id."""
     with session.no_autoflush:
         for obj in (*session.new, *session.dirty):
-            if isinstance(obj, Subscription):
-                value = monthly_value_cents(obj)
-                if obj.monthly_value_cents != value:
-                    obj.monthly_value_cents = value
+            if not isinstance(obj, Subscription):
+                continue
+            state = sa.inspect(obj)
+            changed = state.pending or any(
+                state.attrs[name].history.has_changes()
+                for name in ("order_id", "product_id", "order", "product")
+            )
+            if not changed:
+                continue
+            if obj.order_id is not None:
+                obj.order = session.get(Order, obj.order_id)
+            if obj.product_id is not None:
+                obj.product = session.get(Product, obj.product_id)
+            obj.monthly_value_cents = monthly_value_cents(obj)

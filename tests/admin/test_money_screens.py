@@ -161,3 +161,53 @@ def test_a_stripe_failure_on_cancel_changes_nothing(db, client, forms, admin, pa
     forms.post(f"/admin/subscriptions/{subscription.id}/cancel", {"confirmed": "yes"})
     page = client.get(f"/admin/subscriptions/{subscription.id}").get_data(as_text=True)
     assert "Stripe est injoignable ; rien n’a changé." in page
+
+
+def test_a_subscription_is_valued_whoever_writes_it(db, create_product):
+    """The monthly value the dashboard sums: set when a subscription is written by its ids
+    alone, by its objects, or given another order; kept when its product's price changes."""
+
+    monthly = create_product(name="Mensuel", price_cents=700, billing=Billing.MONTHLY)
+    yearly = create_product(name="Annuel", price_cents=8406, billing=Billing.YEARLY)
+    by_id = Subscription(
+        stripe_subscription_id="sub_id",
+        stripe_customer_id="c",
+        product_id=yearly.id,
+        status=SubscriptionStatus.ACTIVE,
+    )
+    by_object = Subscription(
+        stripe_subscription_id="sub_obj",
+        stripe_customer_id="c",
+        product=monthly,
+        status=SubscriptionStatus.ACTIVE,
+    )
+    db.session.add_all([by_id, by_object])
+    db.session.commit()
+    assert (by_id.monthly_value_cents, by_object.monthly_value_cents) == (701, 700)
+
+    order = Order(
+        number="GA-LINES001",
+        email="a@b.c",
+        currency="EUR",
+        total_cents=1400,
+        mode="subscription",
+        lines=[
+            OrderLine(
+                title="Mensuel",
+                unit_price_cents=700,
+                currency="EUR",
+                interval=Billing.MONTHLY.interval,
+                quantity=2,
+            )
+        ],
+    )
+    db.session.add(order)
+    db.session.flush()
+    by_object.order_id = order.id
+    db.session.commit()
+    assert by_object.monthly_value_cents == 1400
+
+    yearly.price_cents = 12_000  # a new price is for new subscribers
+    by_id.status = SubscriptionStatus.PAST_DUE
+    db.session.commit()
+    assert by_id.monthly_value_cents == 701
