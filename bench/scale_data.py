@@ -294,12 +294,12 @@ def _orders(connection, volume: Volume, monthly: int, one_time: int) -> None:
         """
         INSERT INTO subscription (stripe_subscription_id, stripe_customer_id, user_id, order_id,
                                   product_id, status, current_period_end, cancel_at_period_end,
-                                  created_at, updated_at)
+                                  monthly_value_cents, created_at, updated_at)
         SELECT 'sub_bench_' || o.id, 'cus_bench_' || o.user_id, o.user_id, o.id, :monthly,
                CASE WHEN o.user_id = :subscriber THEN 'active'
                     WHEN o.id % 10 < 7 THEN 'active' WHEN o.id % 10 < 9 THEN 'canceled'
                     WHEN o.id % 20 = 9 THEN 'past_due' ELSE 'trialing' END,
-               now() + interval '20 days', false, o.created_at, o.created_at
+               now() + interval '20 days', false, o.total_cents, o.created_at, o.created_at
         FROM customer_order AS o
         WHERE o.number LIKE 'GB-%' AND o.mode = 'subscription' AND o.status = 'paid'
         """,

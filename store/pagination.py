@@ -123,12 +123,18 @@ MAX_LIST_PAGE = 200
 
 
 def paginate_uncounted(
-    query, *, page: int, per_page: int, error_out: bool, params: dict | None = None
+    query,
+    *,
+    page: int,
+    per_page: int,
+    error_out: bool,
+    params: dict | None = None,
+    max_page: int | None = MAX_LIST_PAGE,
 ) -> UncountedPage:
-    """Page `page` of the rows `query` selects, up to MAX_LIST_PAGE; a page past the end (or
-    past MAX_LIST_PAGE) is a 404 with `error_out`, empty without. `params`: the query's bound
-    values."""
-    if page > MAX_LIST_PAGE:
+    """Page `page` of the rows `query` selects, up to `max_page` (None: no end but the list's;
+    a customer's own lists, as long as what they bought); a page past the end (or past
+    `max_page`) is a 404 with `error_out`, empty without. `params`: the query's bound values."""
+    if max_page is not None and page > max_page:
         if error_out:
             abort(404)
         return UncountedPage([], page, has_next=False)
@@ -136,5 +142,5 @@ def paginate_uncounted(
     rows = list(db.session.scalars(_paged(query, counted=False), {**(params or {}), **bounds}))
     if error_out and page > 1 and not rows:
         abort(404)
-    more = len(rows) > per_page and page < MAX_LIST_PAGE
+    more = len(rows) > per_page and (max_page is None or page < max_page)
     return UncountedPage(rows[:per_page], page, has_next=more)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from store.articles.models import Article, article_access
 from store.articles.services import is_published
@@ -217,6 +217,8 @@ def unlocked_query(product_ids: set[int]):
     )
     return (
         sa.select(Article)
+        # what a list of them shows: not the bodies
+        .options(load_only(Article.id, Article.slug, Article.title, Article.published_at))
         # the bare column, as the partial index ix_article_subscribers_published says it
         # (PostgreSQL does not take `IS true` for it)
         .where(Article.subscribers_only, is_published(), sa.or_(~listed, opened))

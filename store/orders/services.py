@@ -117,7 +117,12 @@ def orders_page(user: User, page: int = 1, per_page: int = 10) -> UncountedPage:
     """A page of a customer's orders, newest first: three statements, whatever the number of
     orders (the page, then the lines and products of its orders)."""
     return paginate_uncounted(
-        _ORDERS_OF, page=page, per_page=per_page, error_out=False, params={"user_id": user.id}
+        _ORDERS_OF,
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        params={"user_id": user.id},
+        max_page=None,
     )
 
 
@@ -128,14 +133,17 @@ def order_for(user: User, number: str) -> Order | None:
     )
 
 
-def search_orders(q: str, status: str):
+def search_orders(q: str, status: str, customer: int | None = None):
     """The back office's order list: email or number matching `q`, in one status (any when
     `status` names none), newest first; a query to paginate."""
     query = sa.select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if customer is not None:
+        query = query.where(Order.user_id == customer)  # a customer's, whatever their address
     if WHOLE_EMAIL.match(q):
         query = query.where(Order.email == normalise_email(q))  # through its index
     elif WHOLE_NUMBER.match(q):
-        query = query.where(Order.number == q.upper())  # the unique index
+        # the unique index, or an address part shaped like a number ("jo-martin12")
+        query = query.where(sa.or_(Order.number == q.upper(), contains_text(Order.email, q)))
     elif q:
         # part of an address or of a number (pg_trgm's indexes on PostgreSQL)
         query = query.where(sa.or_(contains_text(Order.email, q), contains_text(Order.number, q)))

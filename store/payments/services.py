@@ -152,7 +152,12 @@ def payments_page(user: User, page: int = 1, per_page: int = 10) -> UncountedPag
     """A page of a customer's payments (one-time and subscription), newest first: a fixed
     number of statements whatever the number of payments."""
     return paginate_uncounted(
-        _PAYMENTS_OF, page=page, per_page=per_page, error_out=False, params={"user_id": user.id}
+        _PAYMENTS_OF,
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        params={"user_id": user.id},
+        max_page=None,
     )
 
 

@@ -21,6 +21,7 @@ from store.database import utcnow
 from store.extensions import db
 from store.ops.logging import tag_order
 from store.orders.models import Order, OrderLine, OrderMode
+from store.pagination import UncountedPage, paginate_uncounted
 from store.payments import gateway
 from store.payments import stripe_objects as read
 from store.payments.models import Payment, PaymentStatus
@@ -213,6 +214,47 @@ def trial_days_for(user, products: Iterable[Product]) -> int | None:
     if not days or not trial_eligible(user):
         return None
     return days
+
+
+#: a customer's subscriptions, newest first, each with its product and its order's lines
+_SUBSCRIPTIONS_OF = (
+    sa.select(Subscription)
+    .options(
+        selectinload(Subscription.product),
+        selectinload(Subscription.order).selectinload(Order.lines).selectinload(OrderLine.product),
+    )
+    .where(Subscription.user_id == sa.bindparam("user_id"))
+    .order_by(Subscription.created_at.desc(), Subscription.id.desc())
+)
+
+
+def subscriptions_page(user: User, page: int = 1, per_page: int = 10) -> UncountedPage:
+    """A page of a customer's subscriptions, newest first, in a fixed number of statements."""
+    return paginate_uncounted(
+        _SUBSCRIPTIONS_OF,
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        params={"user_id": user.id},
+        max_page=None,
+    )
+
+
+def past_due_subscriptions(user: User, limit: int = 10) -> list[Subscription]:
+    """The customer's subscriptions whose last payment failed, however old: each gets its
+    banner on /account, wherever it falls in the list."""
+    return list(
+        db.session.scalars(
+            sa.select(Subscription)
+            .options(selectinload(Subscription.product))
+            .where(
+                Subscription.user_id == user.id,
+                Subscription.status == SubscriptionStatus.PAST_DUE,
+            )
+            .order_by(Subscription.created_at.desc(), Subscription.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def subscriptions_for(user: User, limit: int = 10) -> list[Subscription]:

@@ -22,7 +22,7 @@ from tests.conftest import logged_in
 
 #: statements each page runs; the same at 10 and at 1,000 rows of everything
 BUDGET = {
-    ("subscriber", "/account"): 19,
+    ("subscriber", "/account"): 20,
     ("subscriber", "/account/orders"): 7,
     ("subscriber", "/account/payments"): 4,
     ("subscriber", "/account/articles"): 8,
@@ -302,3 +302,47 @@ def test_the_account_page_stays_small_with_1000_of_everything(shop):
     assert len(page.get_data()) <= 60_000
     text = " ".join(page.get_data(as_text=True).replace("\u202f", " ").split())
     assert "Donne accès à plus de 1 000 articles réservés aux abonnés" in text
+
+
+def test_a_past_due_subscription_warns_wherever_it_falls_in_the_list(shop, db):
+    """/account shows the 10 newest subscriptions; an old one whose payment failed still gets
+    its banner, and /account/subscriptions lists them all."""
+    for n in range(12):
+        db.session.add(
+            Subscription(
+                stripe_subscription_id=f"sub_new_{n}",
+                stripe_customer_id="cus_abonne",
+                user_id=shop.subscriber.id,
+                product_id=shop.monthly.id,
+                status=SubscriptionStatus.ACTIVE,
+                created_at=utcnow() + timedelta(minutes=n + 1),
+            )
+        )
+    old = db.session.scalar(
+        sa.select(Subscription).where(Subscription.stripe_subscription_id == "sub_abonne")
+    )
+    old.status = SubscriptionStatus.PAST_DUE
+    old.past_due_since = utcnow()
+    db.session.commit()
+    browser = shop.browsers["subscriber"].client
+    page = browser.get("/account").get_data(as_text=True)
+    assert page.count('class="subscription"') == 10
+    assert "Le dernier paiement de votre abonnement « Accès » a échoué" in page
+    assert 'href="/account/subscriptions">' in page
+    everything = browser.get("/account/subscriptions").get_data(as_text=True)
+    assert everything.count('class="subscription"') == 13
+
+
+def test_a_customers_own_lists_go_as_far_back_as_they_bought(shop, monkeypatch):
+    """The news stops at MAX_LIST_PAGE; a customer's orders do not."""
+    from store import pagination
+
+    monkeypatch.setattr(pagination, "MAX_LIST_PAGE", 1)
+    shop.grow(45)
+    browser = shop.browsers["subscriber"].client
+    last = browser.get("/account/orders?page=3").get_data(as_text=True)
+    assert last.count('href="/account/orders/GT-') == 6  # 46 orders, 20 a page
+    admin = shop.browsers["admin"].client
+    theirs = admin.get(f"/admin/orders?customer={shop.subscriber.id}").get_data(as_text=True)
+    assert "Les commandes de abonne@example.org" in theirs
+    assert theirs.count('href="/admin/orders/') == 20

@@ -32,8 +32,7 @@ from store.payments.services import (
     fill_missing_invoice_links,
     payments_page,
 )
-from store.subscriptions.models import SubscriptionStatus
-from store.subscriptions.services import subscriptions_for
+from store.subscriptions.services import past_due_subscriptions, subscriptions_page
 from store.urls import page_number
 
 logger = logging.getLogger(__name__)
@@ -69,20 +68,22 @@ def _account_page(shown_key=None):
     """Mon compte, with what each purchase gives; keys issued now are shown whole, once.
     The newest subscriptions, orders and payments only, whatever a customer has: a bounded
     page in a fixed number of statements."""
-    subscriptions = subscriptions_for(current_user, limit=ACCOUNT_ROWS)
+    subscriptions = subscriptions_page(current_user, per_page=ACCOUNT_ROWS)
     orders = orders_page(current_user, per_page=ACCOUNT_ROWS)
     payments = payments_page(current_user, per_page=ACCOUNT_ROWS)
     fill_missing_invoice_links(payments.items)
     reads = purchases.page_reads()  # what both kinds of purchase read once for the page
     page = render_template(
         "accounts/index.html",
-        subscription_grants=purchases.subscription_grants(current_user, subscriptions, reads),
+        subscription_grants=purchases.subscription_grants(
+            current_user, subscriptions.items, reads
+        ),
         order_grants=purchases.order_grants(current_user, orders.items, reads),
         shown_key=shown_key,
         orders=orders,
         payments=payments,
         subscriptions=subscriptions,
-        past_due=[s for s in subscriptions if s.status is SubscriptionStatus.PAST_DUE],
+        past_due=past_due_subscriptions(current_user),
         has_customer=customer_for_user(current_user) is not None,
         download_limit=current_app.config["DOWNLOAD_LIMIT"],
     )
@@ -123,6 +124,21 @@ def regenerate_key(key_id: int):
         return redirect(url_for("accounts.index"), code=303)
     logger.info("user %s regenerated access key %s", current_user.id, shown.row.prefix)
     return _account_page(shown_key=shown)
+
+
+@bp.get("/subscriptions")
+@login_required
+def subscriptions():
+    """Every subscription of the customer, a page at a time, with what each gives."""
+    found = subscriptions_page(current_user, page_number(request.args.get("page")), LIST_ROWS)
+    page = render_template(
+        "accounts/subscriptions.html",
+        subscriptions=found,
+        subscription_grants=purchases.subscription_grants(current_user, found.items),
+        download_limit=current_app.config["DOWNLOAD_LIMIT"],
+    )
+    db.session.commit()  # keys issued while rendering
+    return page
 
 
 @bp.get("/orders")

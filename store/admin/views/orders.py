@@ -3,6 +3,7 @@
 from flask import current_app, render_template, request
 
 from store.access.keys import keys_of
+from store.accounts.models import User
 from store.admin.views.blueprint import bp, paginated
 from store.downloads.services import downloads_by_product
 from store.extensions import db
@@ -10,6 +11,7 @@ from store.orders.models import Order, OrderStatus
 from store.orders.services import search_orders
 from store.payments.services import payments_of_order
 from store.subscriptions.services import subscription_of_order
+from store.urls import valid_id
 
 
 @bp.get("/orders")
@@ -17,11 +19,14 @@ def orders():
     """Orders: filter by status, search by email or number."""
     q = request.args.get("q", "").strip()
     status = request.args.get("status", "")
+    customer_id = valid_id(request.args.get("customer", ""))
+    customer = db.session.get(User, customer_id) if customer_id else None
     return render_template(
         "admin/orders.html",
-        page=paginated(search_orders(q, status)),
+        page=paginated(search_orders(q, status, customer.id if customer else None)),
         q=q,
         status=status,
+        customer=customer,
         statuses=list(OrderStatus),
     )
 
