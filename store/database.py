@@ -1,6 +1,7 @@
 """Column types and helpers shared by every model."""
 
 import enum
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,8 @@ def contains_text(column, text: str) -> sa.ColumnElement[bool]:
     """`column` holds `text`, whatever the case, a typed % or _ searched for itself: `ILIKE`
     on PostgreSQL (which a pg_trgm index serves, store/search/schema.py), `lower() LIKE` on
     SQLite."""
+    # NFC, as stored emails are (store/accounts/models.py): a decomposed `í` finds `í`
+    text = unicodedata.normalize("NFC", text)
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
 

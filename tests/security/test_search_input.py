@@ -178,3 +178,11 @@ def test_percent_and_underscore_match_literally(admin, catalogue):
 def test_backslash_matches_literally(admin, catalogue):
     cases = [("products", "\\", "Chemin C:\\temp"), ("articles", "\\", "Chemin C:\\temp")]
     assert literal_search(admin, catalogue, cases) == []
+
+
+def test_an_address_typed_decomposed_finds_the_stored_one(admin, make_user):
+    """Addresses are stored in NFC: the back office's search reads what it is typed the same
+    way, whatever form the keyboard produced."""
+    make_user("al\u00edce@example.org")
+    page = admin.client.get("/admin/customers?q=ali\u0301ce").get_data(as_text=True)
+    assert "al\u00edce@example.org" in page
