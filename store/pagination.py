@@ -129,11 +129,12 @@ def paginate_uncounted(
     per_page: int,
     error_out: bool,
     params: dict | None = None,
-    max_page: int | None = MAX_LIST_PAGE,
+    bounded: bool = True,
 ) -> UncountedPage:
-    """Page `page` of the rows `query` selects, up to `max_page` (None: no end but the list's;
-    a customer's own lists, as long as what they bought); a page past the end (or past
-    `max_page`) is a 404 with `error_out`, empty without. `params`: the query's bound values."""
+    """Page `page` of the rows `query` selects, up to MAX_LIST_PAGE when `bounded` (not a
+    customer's own lists, as long as what they bought); a page past the end (or past the
+    bound) is a 404 with `error_out`, empty without. `params`: the query's bound values."""
+    max_page = MAX_LIST_PAGE if bounded else None
     if max_page is not None and page > max_page:
         if error_out:
             abort(404)

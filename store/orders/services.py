@@ -122,7 +122,7 @@ def orders_page(user: User, page: int = 1, per_page: int = 10) -> UncountedPage:
         per_page=per_page,
         error_out=False,
         params={"user_id": user.id},
-        max_page=None,
+        bounded=False,
     )
 
 

@@ -157,7 +157,7 @@ def payments_page(user: User, page: int = 1, per_page: int = 10) -> UncountedPag
         per_page=per_page,
         error_out=False,
         params={"user_id": user.id},
-        max_page=None,
+        bounded=False,
     )
 
 

@@ -236,7 +236,7 @@ def subscriptions_page(user: User, page: int = 1, per_page: int = 10) -> Uncount
         per_page=per_page,
         error_out=False,
         params={"user_id": user.id},
-        max_page=None,
+        bounded=False,
     )
 
 
