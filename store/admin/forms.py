@@ -111,7 +111,15 @@ class ProductForm(FlaskForm):
         _l("Featured offer: shown in the home page banner"),
         description=_l("One product at a time: ticking it here un-features the previous one."),
     )
-    grants_articles = BooleanField(_l("Subscriber-only articles"), default=True)
+    # Nothing is granted until the owner ticks it: a new product sold with the defaults gives
+    # its buyer what it says, no more (a one-time e-book once opened every paid article).
+    grants_articles = BooleanField(_l("Subscriber-only articles"))
+    lifetime_articles = BooleanField(
+        _l(
+            "I give this one-time purchase's buyers access to the subscriber-only articles for life"
+        ),
+        description=_l("Needed only for a one-time product that opens the articles."),
+    )
     grants_download = BooleanField(_l("A file to download"))
     grants_access_key = BooleanField(_l("An access key for the GPT 4 service"))
     file = FileField(
@@ -147,6 +155,19 @@ class ProductForm(FlaskForm):
                 "type": _l("Only PDF, EPUB and ZIP files can be sold (checked from the content)."),
             }
             raise ValidationError(messages[str(error)]) from None
+
+    def validate_grants_articles(self, field) -> None:
+        if (
+            field.data
+            and self.billing.data == Billing.ONE_TIME.value
+            and not self.lifetime_articles.data
+        ):
+            raise ValidationError(
+                _l(
+                    "A one-time purchase that opens the subscriber-only articles opens them for "
+                    "life: tick the box below to confirm, or untick this one."
+                )
+            )
 
     def validate_trial_days(self, field) -> None:
         if field.data and self.billing.data == Billing.ONE_TIME.value:
@@ -226,6 +247,24 @@ class ArticleForm(FlaskForm):
                         name=label,
                     )
                 )
+
+    #: product id → product, for the offer's check (set by the view with the choices)
+    offer_products: dict = {}
+
+    def validate_offer_id(self, field) -> None:
+        # A subscriber-only article's offer is what its paywall sells: it must open the article.
+        offer = self.offer_products.get(field.data)
+        if offer is None or not self.subscribers_only.data:
+            return
+        listed = set(self.access_product_ids.data or [])
+        if not offer.grants_articles or (listed and offer.id not in listed):
+            raise ValidationError(
+                _l(
+                    "“%(name)s” does not open this article: a reader who buys it from the "
+                    "paywall could not read on. Choose a subscription that opens it, or no offer.",
+                    name=offer.name,
+                )
+            )
 
     def validate_published_at(self, field) -> None:
         if field.data and not 1970 <= field.data.year <= 2999:

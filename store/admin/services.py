@@ -138,6 +138,18 @@ def sync_product_to_stripe(product: Product) -> None:
     )
 
 
+def articles_offering(product: Product, shown: int = 5) -> tuple[int, list[str]]:
+    """How many articles embed this product as their offer, and the titles of the newest."""
+    embedding = sa.select(Article).where(Article.offer_product_id == product.id)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(embedding.subquery())) or 0
+    titles = db.session.scalars(
+        embedding.with_only_columns(Article.title)
+        .order_by(Article.published_at.desc().nulls_first(), Article.id.desc())
+        .limit(shown)
+    ).all()
+    return count, list(titles)
+
+
 def product_has_orders(product: Product) -> bool:
     query = sa.select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)
     return db.session.scalar(query) is not None

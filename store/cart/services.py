@@ -137,7 +137,7 @@ def load_cart(session: MutableMapping, max_quantity: int) -> Cart:
                 )
             )
             continue
-        quantity = 1 if product.is_subscription else min(quantity, max_quantity)
+        quantity = 1 if product.bought_once else min(quantity, max_quantity)
         kept[product_id] = quantity
         cart.lines.append(CartLine(product, quantity))
     cart.lines.sort(key=lambda line: (line.product.position, line.product.id))
@@ -217,7 +217,7 @@ def add_to_cart(
     """Add a product to the cart and return the message that tells what happened."""
     _check_fits(cart, product)
     items = {line.product.id: line.quantity for line in cart.lines}
-    if product.is_subscription:
+    if product.bought_once:
         if product.id in items:
             raise CartError(_("“%(name)s” is already in your cart.", name=product.name))
         items[product.id] = 1
@@ -248,6 +248,13 @@ def update_quantity(
         return remove_from_cart(session, cart, product)
     if product.is_subscription and quantity != 1:
         raise CartError(_("A subscription can only be in your cart once."))
+    if product.bought_once and quantity != 1:
+        raise CartError(
+            _(
+                "“%(name)s” is yours alone once bought (its file or key): one is all you need.",
+                name=product.name,
+            )
+        )
     if quantity > max_quantity:
         raise CartError(
             _("You can buy at most %(max)d of “%(name)s”.", max=max_quantity, name=product.name)

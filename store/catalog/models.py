@@ -129,6 +129,12 @@ class Product(Model):
         return self.is_subscription and bool(self.trial_days)
 
     @property
+    def bought_once(self) -> bool:
+        """One is all a buyer can use: a subscription, or a product whose download or access
+        key is the buyer's own (a second copy would give nothing more)."""
+        return self.is_subscription or self.grants_download or self.grants_access_key
+
+    @property
     def has_file(self) -> bool:
         return bool(self.grants_download and self.file_key)
 

@@ -75,9 +75,7 @@ def _account_page(shown_key=None):
     reads = purchases.page_reads()  # what both kinds of purchase read once for the page
     page = render_template(
         "accounts/index.html",
-        subscription_grants=purchases.subscription_grants(
-            current_user, subscriptions.items, reads
-        ),
+        subscription_grants=purchases.subscription_grants(current_user, subscriptions.items, reads),
         order_grants=purchases.order_grants(current_user, orders.items, reads),
         shown_key=shown_key,
         orders=orders,

@@ -44,6 +44,7 @@ def _article_form(article: Article | None = None) -> ArticleForm:
     form.access_product_ids.choices = [
         SelectChoice(str(p.id), p.name) for p in offers if p.grants_articles
     ]
+    form.offer_products = {p.id: p for p in offers}
     if request.method == "GET" and article is not None:
         form.offer_id.data = article.offer_product_id or 0
         form.access_product_ids.data = [product.id for product in article.access_products]

@@ -5,6 +5,7 @@ from typing import Literal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from store.admin import services
 from store.admin.forms import ConfirmForm, ProductForm
@@ -107,6 +108,8 @@ def product_edit(product_id: int):
     if request.method == "GET":
         form.price.data = services.format_price_input(product.price_cents)
         form.billing.data = product.billing.value
+        # already given for life: saved again as it is, the confirmation stands
+        form.lifetime_articles.data = product.grants_articles and not product.is_subscription
     if form.validate_on_submit():
         saved = _save_product(form, product, _("Product “%(name)s” saved."))
         if saved is not None:
@@ -118,14 +121,21 @@ def product_edit(product_id: int):
 def product_archive(product_id: int):
     """Take a product off sale (it stays on past orders)."""
     product = db.get_or_404(Product, product_id)
-    asked = confirm(
-        _(
-            "Archive “%(name)s”? It disappears from the shop and from carts; "
-            "orders and subscriptions keep it.",
-            name=product.name,
-        ),
-        _("Archive"),
+    message = _(
+        "Archive “%(name)s”? It disappears from the shop and from carts; "
+        "orders and subscriptions keep it.",
+        name=product.name,
     )
+    embedding, titles = services.articles_offering(product)
+    if embedding:
+        message += " " + ngettext(
+            "%(num)d article embeds it as its offer and will show none: %(titles)s.",
+            "%(num)d articles embed it as their offer and will show none: %(titles)s.",
+            embedding,
+            titles=", ".join(f"« {title} »" for title in titles)
+            + ("…" if embedding > len(titles) else ""),
+        )
+    asked = confirm(message, _("Archive"))
     if asked:
         return asked
     product.active = False
