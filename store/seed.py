@@ -35,9 +35,12 @@ def load_demo_content() -> None:
     for category in seed_content.CATEGORIES:
         categories[category["slug"]] = Category(**category)
         db.session.add(categories[category["slug"]])
-    products = {}
+    products: dict[str, Product] = {}
     for data in seed_content.PRODUCTS:
-        product = Product(**{**data, "billing": Billing(data["billing"]), "currency": "EUR"})
+        fields = {key: value for key, value in data.items() if key != "plan_of"}
+        product = Product(**{**fields, "billing": Billing(data["billing"]), "currency": "EUR"})
+        if "plan_of" in data:  # the yearly plan of the monthly offer
+            product.plan_of = products[data["plan_of"]]
         if product.grants_download:
             # The guide is a real PDF, made here (store/downloads/demo_pdf.py).
             stored = downloads.store_file(
@@ -46,6 +49,7 @@ def load_demo_content() -> None:
             downloads.attach_file(product, stored)
         products[data["slug"]] = product
         db.session.add(product)
+        db.session.flush()  # ids in the listed order (a plan_of link would reorder the inserts)
     for data in seed_content.ARTICLES:
         fields = {key: value for key, value in data.items() if key not in ("category", "offer")}
         db.session.add(

@@ -35,6 +35,7 @@ PRODUCTS: list[dict[str, Any]] = [
         "price_cents": 7000,
         "billing": "year",
         "position": 2,
+        "plan_of": "acces-gpt-4",
         "grants_articles": True,
         "grants_access_key": True,
     },

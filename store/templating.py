@@ -106,6 +106,16 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_global(fragment, "fragment")
 
+    @app.template_global("subscribed_to")
+    def subscribed_to(product):
+        """The visitor's subscription that already holds `product`'s offer, if any (an
+        anonymous visitor's pages never ask the database)."""
+        from flask_login import current_user
+
+        from store.access.services import holding
+
+        return holding(current_user, product)
+
     @app.context_processor
     def inject_layout():
         canonical_url = page_url()

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy.orm import load_only, selectinload
 
 from store.articles.models import Article, article_access
@@ -65,16 +66,53 @@ def gives_access(subscription: Subscription, grace: timedelta) -> bool:
 
 
 def reader_subscriptions(user) -> list[Subscription]:
-    """The user's subscriptions that may give access, with their order lines loaded."""
+    """The user's subscriptions that may give access, with their order lines loaded; read
+    once per request (the page's offers and its paywall both ask)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        db.session.scalars(
-            sa.select(Subscription)
-            .options(selectinload(Subscription.order).selectinload(Order.lines))
-            .where(Subscription.user_id == user.id, Subscription.status.in_(_MAYBE_ACCESS))
+    cache = g.setdefault("reader_subscriptions", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = list(
+            db.session.scalars(
+                sa.select(Subscription)
+                .options(selectinload(Subscription.order).selectinload(Order.lines))
+                .where(Subscription.user_id == user.id, Subscription.status.in_(_MAYBE_ACCESS))
+            )
         )
-    )
+    return cache[user.id]
+
+
+def held_offers(user) -> dict[int, Subscription]:
+    """Offer id (`Product.offer_id`) → the subscription through which the user holds it now:
+    paid up, trialing, cancelling but paid until its period's end, or past due within the
+    grace period. Such a customer is never sold the offer again, in any of its plans."""
+    cache = g.setdefault("held_offers", {}) if has_request_context() else {}
+    if user.id in cache:
+        return cache[user.id]
+    grace = timedelta(days=grace_period_days())
+    holders: dict[int, Subscription] = {}
+    for subscription in reader_subscriptions(user):
+        if gives_access(subscription, grace):
+            for product_id in subscription_product_ids(subscription):
+                holders.setdefault(product_id, subscription)
+    held: dict[int, Subscription] = {}
+    if holders:
+        offers = db.session.execute(
+            sa.select(Product.id, sa.func.coalesce(Product.plan_of_id, Product.id)).where(
+                Product.id.in_(holders)
+            )
+        )
+        for product_id, offer_id in offers:
+            held.setdefault(offer_id, holders[product_id])
+    cache[user.id] = held
+    return held
+
+
+def holding(user, product) -> Subscription | None:
+    """The subscription through which `user` already holds `product`'s offer, if any."""
+    if not product.is_subscription or not getattr(user, "is_authenticated", False):
+        return None
+    return held_offers(user).get(product.offer_id)
 
 
 def paid_one_time_products(user) -> set[int]:

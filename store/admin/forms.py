@@ -33,7 +33,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from store.admin.services import PriceError, parse_price
-from store.catalog.models import Billing
+from store.catalog.models import Billing, Product
 from store.downloads.services import UploadError, check_upload, format_file_size
 from store.forms import strip
 from store.money import currency_symbol
@@ -47,6 +47,11 @@ PARIS = ZoneInfo("Europe/Paris")
 VAT_RATE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
 #: the currencies a product may be priced in (the first is the default)
 CURRENCIES = ("EUR", "USD", "GBP", "CHF")
+
+
+def optional_id(value) -> int | None:
+    """A select's value as an id; None for its empty choice (no category, say)."""
+    return int(value) if value else None
 
 
 class ProductForm(FlaskForm):
@@ -100,6 +105,16 @@ class ProductForm(FlaskForm):
             Optional(),
             NumberRange(min=1, max=730, message=_l("Enter 1 to 730 days, or leave empty.")),
         ],
+    )
+    plan_of_id = SelectField(
+        _l("A plan of the offer"),
+        coerce=optional_id,
+        choices=[],
+        description=_l(
+            "Subscriptions only: another price of the same offer (the yearly plan of a monthly "
+            "one). A subscriber holds the offer whichever plan, cannot buy it twice, and can "
+            "switch from one plan to the other."
+        ),
     )
     active = BooleanField(_l("On sale"), default=True)
     position = IntegerField(
@@ -169,6 +184,24 @@ class ProductForm(FlaskForm):
                 )
             )
 
+    #: product id → product that may be an offer's first plan (set by the view with the choices)
+    plan_products: dict = {}
+    #: the product being edited (None: a new one)
+    editing: Product | None = None
+
+    def validate_plan_of_id(self, field) -> None:
+        if field.data is None:
+            return
+        if self.billing.data == Billing.ONE_TIME.value:
+            raise ValidationError(_l("Only a subscription is a plan of an offer."))
+        if field.data not in self.plan_products:
+            raise ValidationError(_l("Choose a subscription that is no plan of another offer."))
+        editing = self.editing
+        if editing is not None and editing.id is not None and editing.has_plans:
+            raise ValidationError(
+                _l("Other plans belong to this product's offer: it stays the offer's first plan.")
+            )
+
     def validate_trial_days(self, field) -> None:
         if field.data and self.billing.data == Billing.ONE_TIME.value:
             raise ValidationError(_l("Only a subscription can have a free trial."))
@@ -187,11 +220,6 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def optional_id(value) -> int | None:
-    """A select's value as an id; None for its empty choice (no category, say)."""
-    return int(value) if value else None
 
 
 class ArticleForm(FlaskForm):

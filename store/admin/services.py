@@ -113,6 +113,7 @@ def apply_product_form(form: ProductForm, product: Product) -> None:
         product.position = form.position.data
     elif product.id is None:
         product.position = catalog.next_position()
+    product.plan_of_id = form.plan_of_id.data if product.is_subscription else None
     product.grants_articles = form.grants_articles.data
     product.grants_download = form.grants_download.data
     product.grants_access_key = form.grants_access_key.data

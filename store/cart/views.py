@@ -13,7 +13,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_login import current_user
 
+from store.access.services import holding
 from store.cart import services
 from store.cart.forms import AddToCartForm, ClearCartForm, RemoveFromCartForm, UpdateCartForm
 from store.catalog.models import Product
@@ -81,12 +84,26 @@ def add():
     """Add a product to the cart."""
     form = AddToCartForm()
     max_quantity = current_app.config["CART_MAX_QUANTITY"]
-    return _apply(
-        form,
-        lambda cart, product: services.add_to_cart(
-            session, cart, product, form.quantity.data, max_quantity
-        ),
-    )
+
+    def add_unless_held(cart, product) -> str:
+        refuse_held(product)
+        return services.add_to_cart(session, cart, product, form.quantity.data, max_quantity)
+
+    return _apply(form, add_unless_held)
+
+
+def refuse_held(product: Product) -> None:
+    """A subscriber is never sold the offer they hold, in any of its plans (a second
+    subscription would bill them twice)."""
+    held = holding(current_user, product)
+    if held is not None:
+        raise services.CartError(
+            _(
+                "You already subscribe to “%(name)s”: nothing more to buy. Manage it, or "
+                "switch plans, from your account.",
+                name=held.product.name if held.product else product.name,
+            )
+        )
 
 
 @bp.post("/update")

@@ -5,10 +5,10 @@ from typing import Literal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.database import LabelledEnum, UTCDateTime, enum_column, set_labels, utcnow
-from store.extensions import Model
+from store.extensions import Model, db
 
 
 class Interval(LabelledEnum):
@@ -95,6 +95,10 @@ class Product(Model):
     billing: Mapped[Billing] = mapped_column(enum_column(Billing, "billing"))
     #: free days before a new subscriber's first payment (subscriptions only; None: no trial)
     trial_days: Mapped[int | None] = mapped_column(sa.Integer)
+    #: another plan of the same offer (the yearly "Accès à GPT 4" is a plan of the monthly
+    #: one): a subscriber to either holds the offer, and may switch between its plans
+    plan_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id", ondelete="SET NULL"))
+    plan_of: Mapped["Product | None"] = relationship(remote_side="Product.id")
     #: inactive (archived) products are hidden from the shop and dropped from carts
     active: Mapped[bool] = mapped_column(default=True)
     #: ordering in the shop, smallest first; a new product goes last (see next_position)
@@ -122,6 +126,20 @@ class Product(Model):
     @property
     def is_subscription(self) -> bool:
         return self.billing is not Billing.ONE_TIME
+
+    @property
+    def has_plans(self) -> bool:
+        """Other products are plans of this one's offer."""
+        return (
+            db.session.scalar(sa.select(Product.id).where(Product.plan_of_id == self.id).limit(1))
+            is not None
+        )
+
+    @property
+    def offer_id(self) -> int:
+        """The offer this product is a plan of: the id of its first plan (its own when it is
+        one, or is no plan at all). Two subscriptions to one offer bill a customer twice."""
+        return self.plan_of_id or self.id
 
     @property
     def offers_trial(self) -> bool:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from store.access.services import holding
 from store.cart.services import clear_cart, current_cart
 from store.checkout import services
 from store.checkout.consent import IMMEDIATE_ACCESS_TEXT, consent_given
@@ -57,6 +58,20 @@ def start():
             _("Your cart changed; check it before paying.")
             if cart.notices
             else _("Your cart is empty: add an offer first."),
+            "error",
+        )
+        return redirect(url_for("cart.view"), code=303)
+    held = next(
+        (held for line in cart.lines if (held := holding(current_user, line.product))), None
+    )
+    if held is not None:
+        # A second subscription to an offer the customer holds would bill them twice.
+        flash(
+            _(
+                "You already subscribe to “%(name)s”: remove it from your cart to pay for the "
+                "rest. Manage or switch your plan from your account.",
+                name=held.product.name if held.product else "",
+            ),
             "error",
         )
         return redirect(url_for("cart.view"), code=303)

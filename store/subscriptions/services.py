@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -100,6 +100,10 @@ def upsert_subscription(
     if row.user_id and customer_id:
         link_customer(row.user_id, customer_id)
     row.product_id = row.product_id or _product_for(subscription, order)
+    if has_request_context():
+        # What this request read of the customer's subscriptions is out of date.
+        g.pop("reader_subscriptions", None)
+        g.pop("held_offers", None)
     db.session.flush()
     if was_known and not had_ended:
         if row.status is SubscriptionStatus.CANCELED:

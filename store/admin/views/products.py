@@ -6,12 +6,13 @@ from typing import Literal
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from wtforms import SelectChoice
 
 from store.admin import services
 from store.admin.forms import ConfirmForm, ProductForm
 from store.admin.views.blueprint import bp, confirm, paginated
 from store.catalog.models import Product
-from store.catalog.services import search_products
+from store.catalog.services import all_products, search_products
 from store.downloads import services as downloads
 from store.extensions import db
 from store.payments import gateway
@@ -63,6 +64,23 @@ def _sync(product: Product) -> None:
         flash(_("Stripe is up to date."), "info")
 
 
+def _with_plans(form: ProductForm, product: Product | None) -> ProductForm:
+    """The form's offer choices: the subscriptions that are an offer's first plan."""
+    firsts = [
+        candidate
+        for candidate in all_products()
+        if candidate.is_subscription
+        and candidate.plan_of_id is None
+        and (product is None or candidate.id != product.id)
+    ]
+    form.plan_of_id.choices = [SelectChoice("", _("None: an offer of its own"))] + [
+        SelectChoice(str(candidate.id), candidate.name) for candidate in firsts
+    ]
+    form.plan_products = {candidate.id: candidate for candidate in firsts}
+    form.editing = product
+    return form
+
+
 def _product_form_page(form, product, status=200):
     return render_template(
         "admin/product_form.html", form=form, product=product, action_form=ConfirmForm()
@@ -92,7 +110,7 @@ def _save_product(form: ProductForm, product: Product, done: str):
 @bp.route("/products/new", methods=["GET", "POST"])
 def product_new():
     """Create a product."""
-    form = ProductForm()
+    form = _with_plans(ProductForm(), None)
     if form.validate_on_submit():
         saved = _save_product(form, Product(), _("Product “%(name)s” created."))
         if saved is not None:
@@ -104,7 +122,7 @@ def product_new():
 def product_edit(product_id: int):
     """Edit a product."""
     product = db.get_or_404(Product, product_id)
-    form = ProductForm(obj=product)
+    form = _with_plans(ProductForm(obj=product), product)
     if request.method == "GET":
         form.price.data = services.format_price_input(product.price_cents)
         form.billing.data = product.billing.value
