@@ -886,6 +886,17 @@ class StripeDouble:
             self._set_cancel_at_period_end(subscription, True)
             return self._emit_updated(subscription, before)
 
+    def switch_price(self, subscription_id: str, price_id: str) -> list[Event]:
+        """The customer switches plan outside the store (Stripe's customer portal, or the
+        merchant in the dashboard): the first item bills `price_id` from now on.
+        ``[customer.subscription.updated]``."""
+        with self._lock:
+            subscription = self._require_live_subscription(subscription_id)
+            price = self._require("price", price_id)
+            before = self._snapshot(subscription)
+            subscription["items"]["data"][0]["price"] = price
+            return self._emit_updated(subscription, before)
+
     def resume(self, subscription_id: str) -> list[Event]:
         """The cancellation is withdrawn: ``[customer.subscription.updated]``."""
         with self._lock:

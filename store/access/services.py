@@ -43,7 +43,12 @@ _MAYBE_ACCESS = (
 
 
 def subscription_product_ids(subscription: Subscription) -> set[int]:
-    """Every product the subscription pays for (its own, and its order's recurring lines)."""
+    """Every product the subscription pays for now: the products its items bill, as Stripe
+    last said, so a plan switched anywhere gives what the new plan gives and the old plan
+    nothing more. A row synced before the store kept them: its plan and its order's
+    recurring lines (several offers bought in one checkout)."""
+    if subscription.plan_ids is not None:
+        return set(subscription.plan_ids)
     ids = {subscription.product_id} if subscription.product_id else set()
     if subscription.order is not None:
         ids |= {
@@ -151,17 +156,22 @@ def granted_product_ids(user, grant: str = "articles") -> set[int]:
 
 def order_gives(order: Order, product: Product, grace: timedelta | None = None) -> bool:
     """Whether this order still gives what `product` grants: a one-time line of a paid order,
-    or a recurring line whose subscription is paid up (grace period included)."""
+    or a recurring line whose subscription is paid up (grace period included) and still
+    bills that product."""
     line = next((line for line in order.lines if line.product_id == product.id), None)
     if line is None:
         return False
     if line.interval is None:
         return order.status is OrderStatus.PAID
     grace = grace if grace is not None else timedelta(days=grace_period_days())
-    subscription = db.session.scalar(
-        sa.select(Subscription).where(Subscription.order_id == order.id).limit(1)
+    subscriptions = db.session.scalars(
+        sa.select(Subscription).where(Subscription.order_id == order.id).limit(20)
     )
-    return subscription is not None and gives_access(subscription, grace)
+    # Still billed for it: a plan switched away from gives nothing more.
+    return any(
+        gives_access(subscription, grace) and product.id in subscription_product_ids(subscription)
+        for subscription in subscriptions
+    )
 
 
 def unlocks(article: Article, product_ids: set[int]) -> bool:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         ProductCreateParams,
         ProductUpdateParams,
         SubscriptionCancelParams,
+        SubscriptionRetrieveParams,
         SubscriptionUpdateParams,
     )
     from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
@@ -232,8 +233,10 @@ def update_customer_email(customer_id: str, email: str) -> None:
 
 
 def retrieve_subscription(subscription_id: str) -> dict[str, Any]:
-    """The subscription as Stripe has it now."""
-    return as_dict(_client().v1.subscriptions.retrieve(subscription_id))
+    """The subscription as Stripe has it now, each item's product expanded (its metadata
+    names the store's product of a price made at checkout)."""
+    params: SubscriptionRetrieveParams = {"expand": ["items.data.price.product"]}
+    return as_dict(_client().v1.subscriptions.retrieve(subscription_id, params=params))
 
 
 def set_cancel_at_period_end(subscription_id: str, cancel: bool) -> dict[str, Any]:

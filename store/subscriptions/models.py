@@ -66,10 +66,13 @@ class Subscription(Model):
     order_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("customer_order.id", ondelete="SET NULL"), index=True
     )
-    #: the (first) subscribed product, for display
+    #: the product its first item bills now (followed when the plan is switched), for display
     product_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("product.id", ondelete="SET NULL"), index=True
     )
+    #: every product its items bill now, as Stripe last said (at most Stripe's 20 items);
+    #: None for a row synced before the store kept it (its order's lines say instead)
+    plan_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
     status: Mapped[SubscriptionStatus] = mapped_column(
         enum_column(SubscriptionStatus, "subscription_status")
     )

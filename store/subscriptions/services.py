@@ -51,6 +51,58 @@ def _product_for(subscription: dict[str, Any], order: Order | None) -> int | Non
     return db.session.scalar(sa.select(Product.id).where(Product.stripe_price_id.in_(price_ids)))
 
 
+def current_plans(subscription: dict[str, Any]) -> list[int]:
+    """The store's products that the subscription's items bill now, first item first, whoever
+    set them (a checkout, a switch in the store, Stripe's customer portal or dashboard). An
+    item is matched by its price, else its Stripe product (an older price of the product),
+    else the store's product id that a price made at checkout carries in its product's
+    metadata (the product expanded, see gateway.retrieve_subscription). One query."""
+    wanted: list[tuple[str | None, str | None, int | None]] = []
+    for item in read.list_data(subscription, "items"):
+        price = item.get("price")
+        product = price.get("product") if isinstance(price, dict) else None
+        metadata = read.mapping(product, "metadata") if isinstance(product, dict) else {}
+        wanted.append(
+            (
+                read.reference(item, "price"),
+                read.reference(price, "product") if isinstance(price, dict) else None,
+                valid_id(metadata.get("product_id")),
+            )
+        )
+    price_ids = {price for price, _, _ in wanted if price}
+    stripe_products = {product for _, product, _ in wanted if product}
+    known = {product_id for _, _, product_id in wanted if product_id}
+    if not (price_ids or stripe_products or known):
+        return []
+    rows = db.session.execute(
+        sa.select(Product.id, Product.stripe_price_id, Product.stripe_product_id)
+        .where(
+            sa.or_(
+                Product.stripe_price_id.in_(price_ids),
+                Product.stripe_product_id.in_(stripe_products),
+                Product.id.in_(known),
+            )
+        )
+        .order_by(Product.id)
+    ).all()
+    by_price = {row.stripe_price_id: row.id for row in rows if row.stripe_price_id}
+    by_product: dict[str, int] = {}
+    for row in rows:
+        if row.stripe_product_id:
+            by_product.setdefault(row.stripe_product_id, row.id)
+    ids = {row.id for row in rows}
+    plans: list[int] = []
+    for price, product, product_id in wanted:
+        found = (
+            by_price.get(price or "")
+            or by_product.get(product or "")
+            or (product_id if product_id in ids else None)
+        )
+        if found is not None and found not in plans:
+            plans.append(found)
+    return plans
+
+
 def upsert_subscription(
     subscription: dict[str, Any], *, order: Order | None = None
 ) -> Subscription:
@@ -99,7 +151,13 @@ def upsert_subscription(
         row.user_id = metadata_user or user_for_customer(customer_id)
     if row.user_id and customer_id:
         link_customer(row.user_id, customer_id)
-    row.product_id = row.product_id or _product_for(subscription, order)
+    # The plan Stripe bills now: a switch made anywhere is followed, the old plan gives no more.
+    plans = current_plans(subscription)
+    if plans or row.plan_ids is None:
+        row.plan_ids = plans or None  # None: nothing matched, the order's lines say
+    row.product_id = (plans[0] if plans else None) or row.product_id or _product_for(
+        subscription, order
+    )
     if has_request_context():
         # What this request read of the customer's subscriptions is out of date.
         g.pop("reader_subscriptions", None)

@@ -1,8 +1,9 @@
-"""The plans of one offer: a subscriber is never sold the offer they hold, in any plan.
+"""The plans of one offer: a subscriber is never sold the offer they hold, in any plan, and the
+store follows the plan Stripe bills, whoever switched it.
 
 The monthly and yearly "Accès à GPT 4" are two plans of one offer. A customer with a paid-up
 subscription to it used to be offered "Ajouter au panier" everywhere and could pay for it a
-second time.
+second time; a switch made in Stripe's customer portal left the store on the old plan for ever.
 """
 
 import re
@@ -101,3 +102,85 @@ def test_the_offer_is_refused_at_the_cart_and_at_checkout(
     assert "Accès à GPT 4 — annuel" in page  # the cart is kept
     assert sessions_created(payments) == before  # nothing was asked of Stripe
     assert db.session.scalar(sa.select(sa.func.count(Subscription.id))) == 1
+
+
+def test_a_plan_switched_outside_the_store_is_followed(
+    db, payments, subscriber, plans, create_product, create_article, send_events
+):
+    """A switch in Stripe's customer portal (or the dashboard): the store shows and grants the
+    plan Stripe bills now; a plan that gives no article takes the articles away."""
+    browser, subscription_id = subscriber
+    monthly, yearly = plans
+    paid_article = create_article(subscribers_only=True, body="Début.\n\nLa suite payante.")
+    send_events(payments.switch_price(subscription_id, yearly.stripe_price_id))
+    db.session.expire_all()
+    row = db.session.scalar(sa.select(Subscription))
+    assert row.product_id == yearly.id
+    account = browser.client.get("/account").get_data(as_text=True)
+    assert "Accès à GPT 4 — annuel" in account.split('id="subs-title"')[1].split("</section>")[0]
+    assert "La suite payante." in browser.client.get(f"/articles/{paid_article.slug}").get_data(
+        True
+    )
+
+    newsletter = create_product(
+        name="Lettre", billing=Billing.MONTHLY, price_cents=300, grants_articles=False
+    )
+    sync_product_to_stripe(newsletter)
+    db.session.commit()
+    send_events(payments.switch_price(subscription_id, newsletter.stripe_price_id))
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Subscription.product_id)) == newsletter.id
+    page = browser.client.get(f"/articles/{paid_article.slug}").get_data(as_text=True)
+    assert "La suite payante." not in page  # the old plan gives nothing more
+
+
+def test_two_offers_in_one_checkout_each_give_until_one_is_switched_away(
+    app, db, payments, make_user, create_product, create_article, send_events
+):
+    """Prices made at checkout (no Stripe Price of the product's own): each item is known by
+    the store's product id in its Stripe product's metadata."""
+    news = create_product(name="Lettre pro", billing=Billing.MONTHLY, price_cents=300)
+    gpt = create_product(name="Accès à GPT 4", billing=Billing.MONTHLY, price_cents=700)
+    other = create_product(name="Autre", billing=Billing.MONTHLY, price_cents=100)
+    sync_product_to_stripe(other)
+    db.session.commit()
+    news_article = create_article(subscribers_only=True, body="A.\n\nSuite lettre.", offer=news)
+    gpt_article = create_article(subscribers_only=True, body="A.\n\nSuite GPT.", offer=gpt)
+    news_article.access_products = [news]
+    gpt_article.access_products = [gpt]
+    db.session.commit()
+    browser = logged_in(app, make_user("deux@example.org"))
+    for product in (news, gpt):
+        browser.post("/cart/add", {"product_id": product.id})
+    location = browser.post("/checkout", CHECKOUT_CONSENT).headers["Location"]
+    events = payments.complete_checkout(urlsplit(location).path.rsplit("/", 1)[-1])
+    send_events(events)
+    row = db.session.scalar(sa.select(Subscription))
+    assert sorted(row.plan_ids) == sorted([news.id, gpt.id])
+    for article, text in ((news_article, "Suite lettre."), (gpt_article, "Suite GPT.")):
+        assert text in browser.client.get(f"/articles/{article.slug}").get_data(True)
+
+    # The switch replaces the first item's price: that item's offer gives nothing more, the
+    # other item still gives its own.
+    replaced, kept = (news, gpt) if row.product_id == news.id else (gpt, news)
+    assert row.product_id == replaced.id
+    send_events(payments.switch_price(row.stripe_subscription_id, other.stripe_price_id))
+    db.session.expire_all()
+    assert sorted(row.plan_ids) == sorted([other.id, kept.id]) and row.product_id == other.id
+    for product, article, text in (
+        (news, news_article, "Suite lettre."),
+        (gpt, gpt_article, "Suite GPT."),
+    ):
+        page = browser.client.get(f"/articles/{article.slug}").get_data(True)
+        assert (text in page) is (product is kept), product.name
+
+
+def test_a_subscription_synced_before_plans_were_kept_gives_its_order_lines(
+    db, subscriber, plans, create_article
+):
+    browser, _ = subscriber
+    row = db.session.scalar(sa.select(Subscription))
+    row.plan_ids = None  # as the migration leaves a row until Stripe is next heard from
+    db.session.commit()
+    article = create_article(subscribers_only=True, body="Début.\n\nLa suite payante.")
+    assert "La suite payante." in browser.client.get(f"/articles/{article.slug}").get_data(True)
